@@ -1,0 +1,362 @@
+"""The `leerkring` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from bot import __version__
+from bot.config import Settings
+from bot.errors import LeerkringError
+from bot.messages import t
+from bot.model import Asker, Filters, PersonRef, Source, Visibility
+
+DEMO_FILE = "demo_lessons.jsonl"
+
+
+@contextmanager
+def _bar(total: int, desc: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (hidden when there is nothing to do)."""
+    with tqdm(total=total, desc=desc, unit="les", file=sys.stderr, disable=total == 0, leave=False,
+              dynamic_ncols=True) as bar:
+        yield bar.update
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _open_app(settings: Settings, *, quiet: bool = False):  # type: ignore[no-untyped-def]
+    """Bootstrap, with a progress bar while the index catches up with the database."""
+    from bot.bootstrap import bootstrap
+
+    app = bootstrap(settings, start_index=False)
+    pending = app.engine.pending()
+    with _bar(0 if quiet else pending, "index") as tick:
+        app.engine.start(progress=tick)
+    return app
+
+
+def _fail(exc: LeerkringError, lang: str = "nl") -> None:
+    raise click.ClickException(t(exc.key, lang, **exc.params))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leerkring")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Leerkring: lessons from municipal practice, shared between municipalities."""
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = {"settings": Settings()}
+
+
+# -- console ----------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--demo", is_flag=True, help="Use a separate demo store seeded with invented lessons.")
+@click.option("--user", default="gast", show_default=True, help="Your (fake) user name.")
+@click.option("--channel", default="algemeen", show_default=True, help="The (fake) channel you talk in.")
+@click.option("--private", is_flag=True, help="Pretend the channel is private.")
+@click.option("--municipality", default="", help="Set your municipality before starting.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None, help="Preferred language.")
+@click.pass_context
+def console(ctx: click.Context, demo: bool, user: str, channel: str, private: bool, municipality: str,
+            lang: str | None) -> None:
+    """Talk to the bot in this terminal (`you> ` prompt). Ctrl-D quits."""
+    from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
+
+    settings = _settings(ctx)
+    if demo:
+        settings = settings.model_copy(update={"data_dir": settings.data_dir / "demo",
+                                               "index_dir": settings.index_dir / "demo", "database_url": ""})
+    app = _open_app(settings)
+    try:
+        if demo:
+            _seed_demo(app)
+        identity = ConsoleIdentity(user=user, channel=channel, private=private, locale=lang or "")
+        if municipality:
+            try:
+                app.service.set_municipality(PersonRef("console", identity.user_id, user), municipality)
+            except LeerkringError as exc:
+                _fail(exc, lang or "nl")
+        ConsoleAdapter(app, identity, stdin=sys.stdin, stdout=sys.stdout).run(interactive=sys.stdin.isatty())
+    finally:
+        app.close()
+
+
+def _seed_demo(app) -> None:  # type: ignore[no-untyped-def]
+    from importlib import resources
+
+    from bot.importer import import_file
+
+    with resources.as_file(resources.files("bot.data").joinpath(DEMO_FILE)) as path:
+        import_file(app.repo, path, platform="demo")
+    with _bar(app.engine.pending(), "demo") as tick:
+        app.engine.sync(progress=tick)
+
+
+# -- ask and add ------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("question")
+@click.option("--k", "k", type=click.IntRange(1, 50), default=None, help="How many lessons at most.")
+@click.option("--municipality", default="", help="Only lessons from this municipality.")
+@click.option("--province", default="", help="Only lessons from this province.")
+@click.option("--size", default="", help="Only municipalities of this size: klein, middelgroot, groot, zeer groot.")
+@click.option("--theme", default="", help="Only lessons with this theme.")
+@click.option("--outcome", default="", help="Only lessons with this outcome: gelukt, mislukt, gemengd.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, k: int | None, municipality: str, province: str, size: str,
+        theme: str, outcome: str, as_json: bool) -> None:
+    """Ask a question, as a colleague would in chat."""
+    from bot.commands import parse_filters
+    from bot.render import render_answer
+    from bot.storage.repository import lesson_summary
+
+    parts = [question] + [f'{key}="{value}"' for key, value in (("gemeente", municipality), ("provincie", province),
+                                                                  ("grootte", size), ("thema", theme),
+                                                                  ("uitkomst", outcome)) if value]
+    app = _open_app(_settings(ctx), quiet=as_json)
+    try:
+        text, filters = parse_filters(" ".join(parts))
+        result = app.service.ask(text, Asker("cli", "cli", "cli"), filters=filters, k=k)
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+    answer = result.answer
+    if as_json:
+        click.echo(json.dumps({"question": answer.question, "lang": answer.lang, "found": answer.found,
+                               "hits": [{**lesson_summary(h.lesson), "score": round(h.score, 4)}
+                                        for h in answer.hits]}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_answer(answer))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--title", default=None)
+@click.option("--municipality", default=None)
+@click.option("--theme", "themes", multiple=True, help="A theme (repeatable); #hashtags in the text count too.")
+@click.option("--outcome", default=None, help="gelukt, mislukt, gemengd or onbekend.")
+@click.option("--learned", default=None, help="What was learned.")
+@click.option("--contact", default="", help="The person to talk to (default: the author).")
+@click.option("--author", default="cli", show_default=True)
+@click.option("--permalink", default="")
+@click.pass_context
+def add(ctx: click.Context, text: str, title: str | None, municipality: str | None, themes: tuple[str, ...],
+        outcome: str | None, learned: str | None, contact: str, author: str, permalink: str) -> None:
+    """Add one lesson."""
+    import uuid
+
+    from bot.capture import extract_themes, parse_outcome
+    from bot.commands import capture_confirmation
+    from bot.errors import InputError
+    from bot.service import CaptureRequest
+
+    app = _open_app(_settings(ctx))
+    try:
+        parsed_outcome = None
+        if outcome is not None:
+            parsed_outcome = parse_outcome(outcome)
+            if parsed_outcome is None:
+                raise InputError("capture.bad_outcome", value=outcome)
+        person = PersonRef("cli", author, author)
+        request = CaptureRequest(
+            text=text, source=Source("cli", "local", "cli", visibility=Visibility.PUBLIC,
+                                     message_id=uuid.uuid4().hex, permalink=permalink),
+            author=person, captured_by=person, contact=PersonRef("cli", "", contact) if contact else None,
+            municipality=municipality, outcome=parsed_outcome, learned=learned, title=title,
+            themes=[*extract_themes(text), *(x.lstrip("#").lower() for x in themes)] if themes else None)
+        result = app.service.capture(request)
+        click.echo(capture_confirmation(result.lesson, result.created, result.lang, result.notices))
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+
+
+# -- bulk -------------------------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_(ctx: click.Context, file: Path) -> None:
+    """Import lessons from a .jsonl or .csv file (importing again updates, never duplicates)."""
+    from bot.importer import count_records, import_file
+
+    app = _open_app(_settings(ctx))
+    try:
+        with _bar(count_records(file), "import") as tick:
+            report = import_file(app.repo, file, progress=tick)
+        with _bar(app.engine.pending(), "embed") as tick:
+            app.engine.sync(progress=tick)
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+    click.echo(f"{report.created} new, {report.updated} updated, {len(report.skipped or [])} skipped.")
+    for number, reason in report.skipped or []:
+        click.echo(f"  line {number}: {reason}", err=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "markdown"]), default="jsonl",
+              show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
+    """Export every lesson."""
+    from bot.capture import snippet
+    from bot.storage.repository import lesson_summary
+
+    app = _open_app(_settings(ctx), quiet=True)
+    try:
+        rows = [lesson_summary(lesson) for lesson in app.repo.iter_lessons()]
+    finally:
+        app.close()
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        fields = list(rows[0]) if rows else ["id", "title", "text"]
+        writer = csv.DictWriter(output, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    else:
+        for row in rows:
+            output.write(f"## {row['title']}\n\n")
+            output.write(f"*{row['municipality'] or '-'} · {row['outcome']} · contact: {row['contact'] or '-'}*\n\n")
+            output.write(f"{snippet(str(row['text']), 10_000)}\n\n")
+            if row["learned"]:
+                output.write(f"**Geleerd:** {row['learned']}\n\n")
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of catching up.")
+@click.pass_context
+def reindex(ctx: click.Context, full: bool) -> None:
+    """Bring the search index up to date with the database (resumable; cached vectors are reused)."""
+    from bot.bootstrap import bootstrap
+
+    app = bootstrap(_settings(ctx), start_index=False)
+    try:
+        if full:
+            with _bar(app.repo.count_changes_since(0), "reindex") as tick:
+                changed = app.engine.rebuild(progress=tick)
+        else:
+            with _bar(app.engine.pending(), "reindex") as tick:
+                app.engine.start(progress=tick)
+            changed = app.engine.revision
+        click.echo(f"index up to date: {len(app.engine.dense)} lessons (revision {app.engine.revision}, "
+                   f"{'rebuilt' if full else 'caught up'}; {changed if full else len(app.engine.dense)}).")
+    finally:
+        app.close()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Lessons per theme, municipality and outcome; questions asked and answered."""
+    from bot.bootstrap import bootstrap
+
+    app = bootstrap(_settings(ctx), start_index=False)
+    try:
+        themes = Counter(theme for themes in app.repo.all_themes() for theme in themes)
+        asked, answered = app.repo.question_counts()
+        data = {
+            "lessons": app.repo.count_lessons(),
+            "outcomes": dict(app.repo.lesson_counts("outcome")),
+            "municipalities": dict(app.repo.lesson_counts("municipality")),
+            "themes": dict(themes.most_common()),
+            "questions": {"asked": asked, "answered": answered},
+            "unanswered": [text for text, _ in app.repo.unanswered_questions()],
+        }
+    finally:
+        app.close()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Lessen: {data['lessons']}")
+    for title in ("outcomes", "municipalities", "themes"):
+        click.echo(f"\n{title}:")
+        for name, count in list(data[title].items())[:15]:  # type: ignore[attr-defined]
+            click.echo(f"  {count:5d}  {name or '-'}")
+    click.echo(f"\nVragen: {asked} gesteld, {answered} beantwoord")
+    for text in data["unanswered"]:  # type: ignore[attr-defined]
+        click.echo(f"  open: {text}")
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Apply database migrations (also done on every start)."""
+    from bot.storage import Database
+
+    settings = _settings(ctx.parent)  # type: ignore[arg-type]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url())
+    database.upgrade()
+    database.dispose()
+    click.echo("database is up to date")
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+@cli.command("eval")
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep passage vectors here between runs (keyed by model and content hash).")
+@click.option("--limit", type=int, default=None, help="Only the first N queries.")
+@click.pass_context
+def eval_(ctx: click.Context, queries: Path, corpus: Path, as_json: bool, cache: Path | None,
+          limit: int | None) -> None:
+    """Measure retrieval quality on a query/corpus pair (recall@k, MRR@10, nDCG@10, no-match F1)."""
+    from bot.bootstrap import make_embedder
+    from bot.evaluation import dumps, run_eval
+
+    bars: list[tqdm] = []
+
+    def progress(desc: str, total: int) -> Callable[[int], None]:
+        bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+        bars.append(bar)
+        return bar.update
+
+    report = run_eval(queries, corpus, make_embedder(_settings(ctx)), cache=cache, limit=limit,
+                      progress=progress)
+    for bar in bars:
+        bar.close()
+    if as_json:
+        click.echo(dumps(report))
+        return
+    for key in ("queries", "answerable", "recall@1", "recall@3", "recall@10", "mrr@10", "ndcg@10"):
+        click.echo(f"{key:>12}: {report[key]}")
+    nm = report["no_match"]
+    click.echo(f"{'no-match':>12}: precision {nm['precision']}, recall {nm['recall']}, f1 {nm['f1']}")  # type: ignore[index]
+    click.echo(f"{'seconds':>12}: {report['seconds']}")
+
+
+def main() -> None:
+    cli(prog_name="leerkring")
+
+
+if __name__ == "__main__":
+    main()

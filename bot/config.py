@@ -1,0 +1,39 @@
+"""Typed settings, read from environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of Leerkring's settings. Secrets are `SecretStr`, so they never show in logs or reprs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    data_dir: Path = Field(default=Path("data"), alias="LEERKRING_DATA_DIR")
+    index_dir: Path = Field(default=Path("index"), alias="LEERKRING_INDEX_DIR")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+
+    embedder: Literal["e5", "sentence-transformers", "fake"] = Field(default="e5", alias="LEERKRING_EMBEDDER")
+    embedding_model: str = Field(default="", alias="LEERKRING_EMBEDDING_MODEL")
+    allow_model_download: bool = Field(default=False, alias="LEERKRING_ALLOW_MODEL_DOWNLOAD")
+
+    default_language: Literal["nl", "en"] = Field(default="nl", alias="LEERKRING_LANGUAGE")
+    max_hits: int = Field(default=5, ge=1, le=20, alias="LEERKRING_MAX_HITS")
+    max_lesson_chars: int = Field(default=40_000, ge=1000, alias="LEERKRING_MAX_LESSON_CHARS")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Heroku-style URLs name the old scheme; SQLAlchemy 2 wants the driver spelled out.
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://"):]
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            return url
+        return f"sqlite:///{(self.data_dir / 'leerkring.sqlite3').resolve()}"

@@ -1,0 +1,120 @@
+"""Import lessons from .jsonl or .csv files, idempotently: importing a file again updates, never duplicates."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.capture import detect_outcome, extract_themes, parse_outcome, title_from
+from bot.errors import InputError
+from bot.model import LessonDraft, OrganisationKind, Outcome, PersonRef, Source, Visibility
+from bot.municipalities import registry
+from bot.storage.repository import Repository
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    skipped: list[tuple[int, str]] | None = None
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    """(line number, record) for every record in a .jsonl or .csv file."""
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson"}:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    try:
+                        yield number, json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        yield number, {"__error__": f"invalid JSON: {exc.msg}"}
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle), 2):
+                yield number, dict(row)
+    else:
+        raise InputError("import.format", suffix=suffix)
+
+
+def _themes(value: object) -> list[str]:
+    if isinstance(value, list):
+        items = [str(v) for v in value]
+    else:
+        items = [part for part in str(value or "").replace("|", ",").split(",")]
+    out: list[str] = []
+    for item in items:
+        theme = item.strip().lstrip("#").lower()
+        if theme and theme not in out:
+            out.append(theme)
+    return out
+
+
+def _date(value: object) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def record_to_draft(record: dict[str, object], *, platform: str = "import") -> LessonDraft:
+    """A lesson draft from one import record. Raises InputError when it has no text."""
+    text = str(record.get("text") or "").strip()
+    if not text:
+        raise InputError("capture.empty")
+    key = str(record.get("id") or hashlib.sha256(text.encode()).hexdigest()[:32])
+    name = str(record.get("municipality") or "").strip()
+    found = registry().lookup(name) if name else None
+    outcome_raw = str(record.get("outcome") or "").strip()
+    outcome = (parse_outcome(outcome_raw) if outcome_raw else None) or (
+        detect_outcome(text) if not outcome_raw else Outcome.UNKNOWN)
+    contact_name = str(record.get("contact") or "").strip()
+    themes = _themes(record.get("themes")) or extract_themes(text)
+    return LessonDraft(
+        text=text,
+        source=Source(platform=platform, workspace=platform, channel_id=str(record.get("channel") or ""),
+                      channel_name=str(record.get("channel") or ""), visibility=Visibility.PUBLIC,
+                      message_id=key, permalink=str(record.get("permalink") or "")),
+        captured_by=PersonRef(platform, "", str(record.get("captured_by") or "")),
+        contact=PersonRef(platform, "", contact_name) if contact_name else None,
+        title=str(record.get("title") or "") or title_from(text),
+        municipality=found.name if found else name,
+        municipality_code=found.code if found else "",
+        organisation_kind=OrganisationKind.MUNICIPALITY if found or not name else OrganisationKind.OTHER,
+        themes=themes, outcome=outcome, learned=str(record.get("learned") or ""),
+        occurred_at=_date(record.get("date") or record.get("occurred_at")),
+    )
+
+
+def import_file(repo: Repository, path: Path, *, platform: str = "import",
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    report = ImportReport(skipped=[])
+    for number, record in read_records(path):
+        if "__error__" in record:
+            report.skipped.append((number, str(record["__error__"])))  # type: ignore[union-attr]
+        else:
+            try:
+                _, created = repo.save_lesson(record_to_draft(record, platform=platform))
+            except InputError:
+                report.skipped.append((number, "no text"))  # type: ignore[union-attr]
+            else:
+                if created:
+                    report.created += 1
+                else:
+                    report.updated += 1
+        if progress:
+            progress(1)
+    return report
+
+
+def count_records(path: Path) -> int:
+    return sum(1 for _ in read_records(path))

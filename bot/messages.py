@@ -1,0 +1,172 @@
+"""Every text the bot says to users, in Dutch and English. Adapters format; this module words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, dict[str, str]] = {
+    # -- answers ----------------------------------------------------------------------------------
+    "answer.intro": {"nl": "Dit vond ik over “{question}”:", "en": "This is what I found on “{question}”:"},
+    "answer.none": {
+        "nl": "Ik heb nog geen les gevonden over “{question}”. Weet jij iemand die dit heeft geprobeerd? "
+              "Bewaar het verhaal als les, dan kan de volgende het vinden.",
+        "en": "I haven't found a lesson about “{question}” yet. Do you know someone who tried this? "
+              "Save their story as a lesson so the next person can find it.",
+    },
+    "answer.withheld": {
+        "nl": "{count} les(sen) uit besloten kanalen passen ook; die laat ik alleen aan jou persoonlijk zien.",
+        "en": "{count} lesson(s) from private channels also match; I only show those to you personally.",
+    },
+    "answer.summary_one": {"nl": "1 gemeente: {parts}", "en": "1 municipality: {parts}"},
+    "answer.summary": {"nl": "{count} gemeenten: {parts}", "en": "{count} municipalities: {parts}"},
+    "answer.summary_lessons": {"nl": "{count} lessen: {parts}", "en": "{count} lessons: {parts}"},
+    "answer.contact": {"nl": "Contact", "en": "Contact"},
+    "answer.source": {"nl": "Bron", "en": "Source"},
+    "answer.learned": {"nl": "Geleerd", "en": "Learned"},
+    "answer.no_contact": {"nl": "geen contactpersoon bekend", "en": "no contact known"},
+    "answer.unknown_municipality": {"nl": "organisatie onbekend", "en": "organisation unknown"},
+    "outcome.worked": {"nl": "gelukt", "en": "worked"},
+    "outcome.failed": {"nl": "mislukt", "en": "failed"},
+    "outcome.mixed": {"nl": "gemengd", "en": "mixed"},
+    "outcome.unknown": {"nl": "uitkomst onbekend", "en": "outcome unknown"},
+    # -- capture ----------------------------------------------------------------------------------
+    "capture.saved": {
+        "nl": "Bewaard als les {short_id}: {title} ({municipality}, {outcome}). Contact: {contact}.",
+        "en": "Saved as lesson {short_id}: {title} ({municipality}, {outcome}). Contact: {contact}.",
+    },
+    "capture.updated": {
+        "nl": "Les {short_id} bijgewerkt: {title} ({municipality}, {outcome}).",
+        "en": "Lesson {short_id} updated: {title} ({municipality}, {outcome}).",
+    },
+    "capture.long": {
+        "nl": "Je les is lang ({length} tekens). Hij is in zijn geheel bewaard; antwoorden tonen een fragment.",
+        "en": "Your lesson is long ({length} characters). It is kept whole; answers show an extract.",
+    },
+    "capture.no_municipality": {
+        "nl": "Tip: zet je gemeente met “gemeente <naam>”, dan wordt die bij je lessen bewaard.",
+        "en": "Tip: set your municipality with “gemeente <name>” so it is stored with your lessons.",
+    },
+    "capture.empty": {
+        "nl": "Er staat geen tekst in. Schrijf wat er is geprobeerd, hoe het ging en waarom.",
+        "en": "There is no text. Write what was tried, how it went and why.",
+    },
+    "capture.too_long": {
+        "nl": "Die tekst is te lang ({length} tekens; maximaal {limit}). Kort hem in of verdeel hem over "
+              "meerdere lessen.",
+        "en": "That text is too long ({length} characters; at most {limit}). Shorten it or split it into "
+              "several lessons.",
+    },
+    "capture.bad_outcome": {
+        "nl": "“{value}” is geen uitkomst die ik ken. Gebruik gelukt, mislukt, gemengd of onbekend.",
+        "en": "“{value}” is not an outcome I know. Use worked, failed, mixed or unknown.",
+    },
+    "capture.unknown_municipality": {
+        "nl": "“{name}” ken ik niet als gemeente; ik heb het als organisatie bewaard.",
+        "en": "I don't know “{name}” as a municipality; I stored it as an organisation.",
+    },
+    # -- people -----------------------------------------------------------------------------------
+    "municipality.set": {
+        "nl": "Je gemeente is nu {name} ({province}).", "en": "Your municipality is now {name} ({province})."},
+    "municipality.unknown": {
+        "nl": "“{name}” ken ik niet als gemeente. Bedoel je misschien: {suggestions}?",
+        "en": "I don't know “{name}” as a municipality. Did you mean: {suggestions}?",
+    },
+    "municipality.unknown_plain": {
+        "nl": "“{name}” ken ik niet als gemeente. Controleer de spelling (bijvoorbeeld “Den Haag”, “Bergen NH”).",
+        "en": "I don't know “{name}” as a municipality. Check the spelling (for example “Den Haag”, "
+              "“Bergen NH”).",
+    },
+    "municipality.show": {"nl": "Je gemeente is {name}.", "en": "Your municipality is {name}."},
+    "municipality.none": {
+        "nl": "Je hebt nog geen gemeente ingesteld. Gebruik “gemeente <naam>”.",
+        "en": "You haven't set a municipality yet. Use “gemeente <name>”.",
+    },
+    # -- deleting and privacy ---------------------------------------------------------------------
+    "delete.done": {"nl": "Les {short_id} is verwijderd.", "en": "Lesson {short_id} has been deleted."},
+    "delete.usage": {"nl": "Gebruik: verwijder <nummer>, bijvoorbeeld “verwijder 12”.",
+                     "en": "Usage: delete <number>, for example “delete 12”."},
+    "error.not_found": {"nl": "Les {short_id} bestaat niet (meer).", "en": "Lesson {short_id} does not exist."},
+    "error.permission": {
+        "nl": "Je kunt alleen lessen verwijderen die je zelf hebt bewaard of waarvan je de contactpersoon bent.",
+        "en": "You can only delete lessons you saved yourself or are the contact for.",
+    },
+    "forget.preview": {
+        "nl": "Ik bewaar over jou: {lessons} les(sen), {questions} vraag/vragen, {feedback} beoordeling(en){profile}. "
+              "Typ “vergeet bevestig” om alles te wissen.",
+        "en": "I hold about you: {lessons} lesson(s), {questions} question(s), {feedback} rating(s){profile}. "
+              "Type “forget confirm” to erase it all.",
+    },
+    "forget.profile": {"nl": " en je profiel", "en": " and your profile"},
+    "forget.done": {
+        "nl": "Gewist: {lessons} les(sen), {questions} vraag/vragen, {feedback} beoordeling(en) en je profiel.",
+        "en": "Erased: {lessons} lesson(s), {questions} question(s), {feedback} rating(s) and your profile.",
+    },
+    "mine.none": {"nl": "Je hebt nog geen lessen bewaard.", "en": "You haven't saved any lessons yet."},
+    "mine.list": {"nl": "Jouw lessen:", "en": "Your lessons:"},
+    "feedback.thanks": {"nl": "Dank je, dat helpt om betere antwoorden te geven.",
+                        "en": "Thanks, that helps to give better answers."},
+    # -- help and errors --------------------------------------------------------------------------
+    "help": {
+        "nl": (
+            "Ik ben Leerkring: ik bewaar lessen uit de praktijk van gemeenten en zoek ze terug.\n"
+            "{p}vraag <vraag>         – zoek lessen (of stel je vraag gewoon zonder commando)\n"
+            "{p}les <verhaal>         – bewaar een les; #thema's, “uitkomst: gelukt/mislukt/gemengd”,\n"
+            "                          “contact: <naam>”, “gemeente: <naam>”, “geleerd: …”\n"
+            "{p}gemeente <naam>       – stel je eigen gemeente in (zonder naam: toon hem)\n"
+            "{p}mijn                  – jouw lessen\n"
+            "{p}verwijder <nummer>    – verwijder een les die je zelf bewaarde\n"
+            "{p}vergeet               – bekijk en wis alles wat ik over jou bewaar\n"
+            "{p}help                  – deze uitleg\n"
+            "Filters bij een vraag: gemeente=…, provincie=…, grootte=klein|middelgroot|groot|zeer groot, "
+            "thema=…, uitkomst=…"
+        ),
+        "en": (
+            "I'm Leerkring: I keep lessons from municipal practice and find them again.\n"
+            "{p}ask <question>        – search lessons (or just ask without a command)\n"
+            "{p}lesson <story>        – save a lesson; #themes, “outcome: worked/failed/mixed”,\n"
+            "                          “contact: <name>”, “municipality: <name>”, “learned: …”\n"
+            "{p}municipality <name>   – set your own municipality (no name: show it)\n"
+            "{p}mine                  – your lessons\n"
+            "{p}delete <number>       – delete a lesson you saved\n"
+            "{p}forget                – see and erase everything I hold about you\n"
+            "{p}help                  – this help\n"
+            "Filters with a question: municipality=…, province=…, size=small|medium|large|very large, "
+            "theme=…, outcome=…"
+        ),
+    },
+    "command.unknown": {"nl": "Dat commando ken ik niet: “{command}”. Typ {p}help voor wat ik kan.",
+                        "en": "I don't know the command “{command}”. Type {p}help to see what I can do."},
+    "question.empty": {"nl": "Wat wil je weten? Stel je vraag, bijvoorbeeld: “Heeft een gemeente al eens een "
+                             "burgerbegroting geprobeerd?”",
+                       "en": "What would you like to know? Ask, for example: “Has a municipality tried "
+                             "participatory budgeting?”"},
+    "filter.bad": {"nl": "Dat filter begrijp ik niet: {detail}", "en": "I don't understand that filter: {detail}"},
+    "error.generic": {"nl": "Er ging iets mis aan mijn kant. Probeer het zo nog eens.",
+                      "en": "Something went wrong on my side. Please try again in a moment."},
+    "error.input": {"nl": "Dat kan ik niet gebruiken.", "en": "I can't use that."},
+    "error.config": {"nl": "De bot is niet goed ingesteld; vraag de beheerder.",
+                     "en": "The bot is not set up correctly; ask the administrator."},
+    "console.welcome": {
+        "nl": "Leerkring console – {lessons} lessen. Je bent {user} in #{channel}. Typ /help, of stel een vraag. "
+              "Ctrl-D stopt.",
+        "en": "Leerkring console – {lessons} lessons. You are {user} in #{channel}. Type /help, or ask a "
+              "question. Ctrl-D quits.",
+    },
+    "console.bye": {"nl": "Tot ziens!", "en": "Goodbye!"},
+}
+
+# Texts for operators (logs and CLI); English only.
+LOG = {
+    "index.catch_up": "index catching up: %d change(s) since revision %d",
+    "event.duplicate": "event %s already handled; skipped",
+}
+
+
+def t(key: str, lang: str = "nl", **params: Any) -> str:
+    """The text for `key` in `lang` (falling back to Dutch), with `params` filled in."""
+    entry = TEXTS.get(key) or TEXTS["error.generic"]
+    template = entry.get(lang) or entry["nl"]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

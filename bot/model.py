@@ -1,0 +1,158 @@
+"""Platform-neutral domain types: lessons, people, requests and replies.
+
+Nothing here knows about Slack, Mattermost or the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Outcome(enum.StrEnum):
+    WORKED = "worked"
+    FAILED = "failed"
+    MIXED = "mixed"
+    UNKNOWN = "unknown"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    DM = "dm"
+
+
+class OrganisationKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    PROVINCE = "province"
+    WATER_BOARD = "water_board"
+    MINISTRY = "ministry"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """Somebody on a platform: the author, the contact or the person who captured a lesson."""
+
+    platform: str
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a lesson came from. (platform, workspace, channel_id, message_id) identifies it."""
+
+    platform: str
+    workspace: str = ""
+    channel_id: str = ""
+    channel_name: str = ""
+    visibility: Visibility = Visibility.PUBLIC
+    message_id: str = ""
+    thread_id: str = ""
+    permalink: str = ""
+
+
+@dataclass
+class LessonDraft:
+    """What capture produces before the lesson is stored."""
+
+    text: str
+    source: Source
+    captured_by: PersonRef
+    contact: PersonRef | None = None
+    title: str = ""
+    municipality: str = ""
+    municipality_code: str = ""
+    organisation_kind: OrganisationKind = OrganisationKind.MUNICIPALITY
+    themes: list[str] = field(default_factory=list)
+    outcome: Outcome = Outcome.UNKNOWN
+    learned: str = ""
+    occurred_at: datetime | None = None
+
+
+@dataclass
+class Lesson:
+    """A stored lesson, as the core sees it."""
+
+    id: int
+    text: str
+    title: str
+    municipality: str
+    municipality_code: str
+    organisation_kind: OrganisationKind
+    themes: list[str]
+    outcome: Outcome
+    learned: str
+    contact: PersonRef | None
+    captured_by: PersonRef
+    source: Source
+    created_at: datetime
+    updated_at: datetime
+    occurred_at: datetime | None
+    revision: int
+    deleted: bool = False
+    edited_by_form: bool = False
+
+    @property
+    def short_id(self) -> str:
+        return f"#{self.id}"
+
+    def search_text(self) -> str:
+        """The text that is embedded and indexed: everything a question may refer to."""
+        return lesson_search_text(self.title, self.text, self.learned, self.municipality, self.themes)
+
+
+def lesson_search_text(title: str, text: str, learned: str, municipality: str, themes: list[str]) -> str:
+    parts = [title, text, learned, municipality, " ".join(themes)]
+    return "\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Filters:
+    municipality: str = ""
+    province: str = ""
+    size_class: str = ""
+    theme: str = ""
+    outcome: Outcome | None = None
+    since: datetime | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.municipality or self.province or self.size_class or self.theme
+                    or self.outcome or self.since)
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, and where: used for language, visibility and follow-up."""
+
+    platform: str
+    user_id: str
+    name: str = ""
+    channel_id: str = ""
+    channel_visibility: Visibility = Visibility.PUBLIC
+    locale: str = ""
+
+
+@dataclass
+class Hit:
+    lesson: Lesson
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class Answer:
+    """The result of a question: zero or more hits, ready for any adapter to format."""
+
+    question: str
+    lang: str
+    hits: list[Hit]
+    question_id: int | None = None
+    withheld: int = 0  # relevant lessons the asker may see but this channel may not
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits)

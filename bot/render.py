@@ -1,0 +1,86 @@
+"""Plain-text rendering of answers and notices: the console's format and every adapter's fallback text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from bot.capture import snippet
+from bot.messages import t
+from bot.model import Answer, Hit, Lesson, Outcome
+
+OUTCOME_ICON = {Outcome.WORKED: "✅", Outcome.FAILED: "❌", Outcome.MIXED: "⚖️", Outcome.UNKNOWN: "❔"}
+_OUTCOME_ORDER = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOWN]
+
+
+def outcome_label(outcome: Outcome, lang: str) -> str:
+    return t(f"outcome.{outcome.value}", lang)
+
+
+def format_date(moment: datetime, lang: str) -> str:
+    months = {
+        "nl": ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+        "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    }[lang if lang == "en" else "nl"]
+    return f"{moment.day} {months[moment.month - 1]} {moment.year}"
+
+
+def summary_line(hits: list[Hit], lang: str) -> str:
+    """'3 gemeenten: 2 gelukt, 1 mislukt' — only when more than one lesson matches."""
+    if len(hits) < 2:
+        return ""
+    counts = Counter(h.lesson.outcome for h in hits)
+    parts = ", ".join(f"{counts[o]} {outcome_label(o, lang)}" for o in _OUTCOME_ORDER if counts[o])
+    places = {h.lesson.municipality_code or h.lesson.municipality.lower() for h in hits if h.lesson.municipality}
+    if len(places) == len(hits):
+        return t("answer.summary", lang, count=len(places), parts=parts)
+    return t("answer.summary_lessons", lang, count=len(hits), parts=parts)
+
+
+def lesson_heading(lesson: Lesson, lang: str) -> str:
+    place = lesson.municipality or t("answer.unknown_municipality", lang)
+    when = format_date(lesson.occurred_at or lesson.created_at, lang)
+    return f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when}"
+
+
+def contact_text(lesson: Lesson, lang: str) -> str:
+    if lesson.contact and lesson.contact.name:
+        return lesson.contact.name
+    return t("answer.no_contact", lang)
+
+
+def source_text(lesson: Lesson) -> str:
+    src = lesson.source
+    if src.permalink:
+        return src.permalink
+    where = f"#{src.channel_name}" if src.channel_name else src.channel_id
+    return " ".join(part for part in (src.platform, where) if part)
+
+
+def render_answer(answer: Answer, *, snippet_chars: int = 280) -> str:
+    lang = answer.lang
+    if not answer.hits:
+        text = t("answer.none", lang, question=answer.question)
+        if answer.withheld:
+            text += "\n" + t("answer.withheld", lang, count=answer.withheld)
+        return text
+    lines = [t("answer.intro", lang, question=answer.question)]
+    summary = summary_line(answer.hits, lang)
+    if summary:
+        lines.append(summary)
+    for n, hit in enumerate(answer.hits, 1):
+        lesson = hit.lesson
+        lines.append("")
+        lines.append(f"{n}. [{lesson.short_id}] {lesson.title}")
+        lines.append(f"   {lesson_heading(lesson, lang)}")
+        lines.append(f"   {snippet(lesson.text, snippet_chars)}")
+        if lesson.learned:
+            lines.append(f"   {t('answer.learned', lang)}: {snippet(lesson.learned, 200)}")
+        if lesson.themes:
+            lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
+        lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "
+                     f"{t('answer.source', lang)}: {source_text(lesson)}")
+    if answer.withheld:
+        lines.append("")
+        lines.append(t("answer.withheld", lang, count=answer.withheld))
+    return "\n".join(lines)

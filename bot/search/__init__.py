@@ -1,0 +1,1 @@
+"""Search: embedders, the dense (FAISS) and lexical (BM25) indexes, fusion and the search engine."""

@@ -1,0 +1,279 @@
+"""The search engine: keeps the dense and lexical indexes in step with the database, and searches.
+
+The database is the source of truth. On start the engine loads the saved FAISS index, then catches up
+by lesson revision (additions, edits, deletions). Any process can rebuild everything from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from bot.model import Filters, Lesson, Outcome, Visibility
+from bot.municipalities import normalise_name, registry
+from bot.search.dense import DenseIndex
+from bot.search.embedder import Embedder, Progress
+from bot.search.fusion import FusionWeights, MatchRule, fuse
+from bot.search.lexical import BM25Index
+from bot.search.text import char_ngrams, tokenize
+from bot.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 200          # per retriever, before fusion
+BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
+SAVE_EVERY = 256          # lessons embedded between saves during a long catch-up
+
+
+@dataclass(frozen=True)
+class LessonMeta:
+    """What filters and visibility need, kept in memory for every indexed lesson."""
+
+    municipality_code: str
+    municipality: str
+    province: str
+    size_class: str
+    themes: frozenset[str]
+    outcome: Outcome
+    created_at: datetime
+    visibility: Visibility
+    channel: tuple[str, str, str]
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonMeta:
+        m = registry().by_code(lesson.municipality_code) if lesson.municipality_code else None
+        return cls(
+            municipality_code=lesson.municipality_code,
+            municipality=normalise_name(lesson.municipality),
+            province=m.province if m else "",
+            size_class=m.size_class if m else "",
+            themes=frozenset(lesson.themes),
+            outcome=lesson.outcome,
+            created_at=lesson.occurred_at or lesson.created_at,
+            visibility=lesson.source.visibility,
+            channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
+        )
+
+    def passes(self, filters: Filters) -> bool:
+        if filters.municipality:
+            wanted = registry().lookup(filters.municipality)
+            if wanted is not None:
+                if wanted.code != self.municipality_code:
+                    return False
+            elif normalise_name(filters.municipality) != self.municipality:
+                return False
+        if filters.province and normalise_name(filters.province) != normalise_name(self.province):
+            return False
+        if filters.size_class and filters.size_class != self.size_class:
+            return False
+        if filters.theme and filters.theme.lower().lstrip("#") not in self.themes:
+            return False
+        if filters.outcome and filters.outcome != self.outcome:
+            return False
+        return not (filters.since and self.created_at < filters.since)
+
+
+@dataclass
+class Scored:
+    lesson_id: int
+    score: float
+    match: bool
+    rule_score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass
+class SearchResult:
+    ranked: list[Scored] = field(default_factory=list)
+
+    @property
+    def matches(self) -> list[Scored]:
+        return [s for s in self.ranked if s.match]
+
+
+class SearchEngine:
+    """Dense + lexical hybrid search over the lessons in the database."""
+
+    def __init__(self, repo: Repository, embedder: Embedder, index_dir: Path, *,
+                 weights: FusionWeights | None = None, rule: MatchRule | None = None) -> None:
+        self.repo = repo
+        self.embedder = embedder
+        self.index_dir = index_dir
+        self.weights = weights or FusionWeights()
+        self.rule = rule or MatchRule()
+        self.dense = DenseIndex(embedder.dim)
+        self.lexical = BM25Index()
+        self.ngrams = BM25Index()
+        self.meta: dict[int, LessonMeta] = {}
+        self.revision = 0
+        self._lock = threading.RLock()
+        self._background: np.ndarray | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self, progress: Progress | None = None) -> None:
+        """Load the saved index, then catch up from the database."""
+        with self._lock:
+            loaded = DenseIndex.load(self.index_dir, self.embedder.id, self.embedder.dim)
+            if loaded is not None:
+                self.dense, manifest = loaded
+                self.revision = manifest.revision
+                for lesson in self.repo.iter_lessons():
+                    self._index_text(lesson)
+                # Lessons deleted, or added but not saved, around the last save are dropped or re-added.
+                indexed = set(self.dense.ids().tolist())
+                self.dense.remove(indexed - set(self.meta))
+                missing = [i for i in self.meta if i not in indexed]
+                self._embed_into_dense(list(self.repo.get_lessons(missing).values()), None)
+        self.sync(progress=progress)
+
+    def pending(self) -> int:
+        """How many lesson changes the index has not applied yet."""
+        return self.repo.count_changes_since(self.revision)
+
+    def sync(self, progress: Progress | None = None) -> int:
+        """Apply every lesson change after the indexed revision. Returns how many lessons changed.
+
+        Vectors are stored in the database as they are made and the index is saved every few hundred
+        lessons, so an interrupted catch-up resumes where it stopped.
+        """
+        with self._lock:
+            if self.repo.max_revision() <= self.revision:
+                return 0
+            changed = since_save = 0
+            while batch := self.repo.changes_since(self.revision, limit=SAVE_EVERY):
+                live = [lesson for lesson in batch if not lesson.deleted]
+                self._remove([lesson.id for lesson in batch if lesson.deleted])
+                if progress and len(live) < len(batch):
+                    progress(len(batch) - len(live))
+                self._embed_into_dense(live, progress)
+                for lesson in live:
+                    self._index_text(lesson)
+                self.revision = max(self.revision, batch[-1].revision)
+                changed += len(batch)
+                since_save += len(batch)
+                if since_save >= SAVE_EVERY:
+                    self.save()
+                    since_save = 0
+            self._background = None
+            self.save()
+            return changed
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop the indexes and build them again from the database (cached vectors are reused)."""
+        with self._lock:
+            self.dense = DenseIndex(self.embedder.dim)
+            self.lexical, self.ngrams = BM25Index(), BM25Index()
+            self.meta.clear()
+            self.revision = 0
+            return self.sync(progress=progress)
+
+    def save(self) -> None:
+        with self._lock:
+            self.dense.save(self.index_dir, self.embedder.id, self.revision)
+
+    # -- indexing --------------------------------------------------------------------------------
+    def _remove(self, ids: list[int]) -> None:
+        self.dense.remove(ids)
+        for lesson_id in ids:
+            self.lexical.remove(lesson_id)
+            self.ngrams.remove(lesson_id)
+            self.meta.pop(lesson_id, None)
+
+    def _index_text(self, lesson: Lesson) -> None:
+        terms = tokenize(lesson.search_text())
+        self.lexical.add(lesson.id, terms)
+        self.ngrams.add(lesson.id, char_ngrams(terms))
+        self.meta[lesson.id] = LessonMeta.of(lesson)
+
+    def _embed_into_dense(self, lessons: list[Lesson], progress: Progress | None) -> None:
+        if not lessons:
+            return
+        from bot.storage.repository import content_hash
+
+        texts = {lesson.id: lesson.search_text() for lesson in lessons}
+        hashes = {lid: content_hash(text) for lid, text in texts.items()}
+        cached = self.repo.cached_vectors(self.embedder.id, hashes)
+        todo = [lid for lid in texts if lid not in cached]
+        vectors = {lid: np.frombuffer(raw, dtype=np.float32) for lid, raw in cached.items()}
+        if progress and cached:
+            progress(len(cached))
+        if todo:
+            fresh = self.embedder.embed_passages([texts[lid] for lid in todo], progress=progress)
+            self.repo.store_vectors(self.embedder.id, [(lid, hashes[lid], fresh[i].astype(np.float32).tobytes())
+                                                       for i, lid in enumerate(todo)])
+            vectors.update({lid: fresh[i] for i, lid in enumerate(todo)})
+        ids = list(vectors)
+        self.dense.upsert(ids, np.vstack([vectors[i] for i in ids]))
+
+    # -- searching -------------------------------------------------------------------------------
+    def background(self) -> np.ndarray:
+        """Vectors the question is compared with to tell a real match from the usual similarity."""
+        if self._background is None:
+            generic = self._generic_background()
+            ids = self.dense.ids()
+            if len(ids) > BACKGROUND_SAMPLE:
+                ids = np.random.default_rng(0).choice(ids, BACKGROUND_SAMPLE, replace=False)
+            sample = self.dense.vectors([int(i) for i in ids])
+            self._background = np.vstack([generic, sample]) if len(sample) else generic
+        return self._background
+
+    def _generic_background(self) -> np.ndarray:
+        path = self.index_dir / f"background-{self.embedder.id.replace('/', '_')}.npy"
+        texts = resources.files("bot.data").joinpath("background.txt").read_text(encoding="utf-8")
+        lines = [line.strip() for line in texts.splitlines() if line.strip() and not line.startswith("#")]
+        if path.exists():
+            saved = np.load(path)
+            if saved.shape == (len(lines), self.embedder.dim):
+                return saved
+        vectors = self.embedder.embed_passages(lines)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+        return vectors
+
+    def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
+               exclude: Callable[[int, LessonMeta], bool] | None = None,
+               query_vector: np.ndarray | None = None) -> SearchResult:
+        """Rank lessons for a question. `exclude` hides lessons the asker may not see."""
+        filters = filters or Filters()
+        terms = tokenize(question)
+        vector = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
+        with self._lock:
+            allowed: Collection[int] | None = None
+            if not filters.is_empty():
+                allowed = {i for i, meta in self.meta.items() if meta.passes(filters)}
+                if not allowed:
+                    return SearchResult()
+            dense = self.dense.search(vector, CANDIDATES, allowed)
+            lexical = self.lexical.search(terms, CANDIDATES, allowed)
+            ngram = self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed)
+            if exclude is not None:
+                dense, lexical, ngram = ([(i, s) for i, s in results if not exclude(i, self.meta[i])]
+                                         for results in (dense, lexical, ngram))
+            if not dense and not lexical and not ngram:
+                return SearchResult()
+            fused = fuse((dense, self.weights.dense), (lexical, self.weights.lexical),
+                         (ngram, self.weights.ngram))[:k]
+            bg = self.background() @ vector
+            mean, std = float(bg.mean()), float(bg.std()) or 1.0
+            dense_scores = dict(dense)
+            dense_rank = {doc: r for r, (doc, _) in enumerate(dense)}
+            lexical_rank = {doc: r for r, (doc, _) in enumerate(lexical)}
+            ranked = []
+            for doc, score in fused:
+                cosine = dense_scores.get(doc)
+                if cosine is None:
+                    cosine = float(self.dense.vectors([doc])[0] @ vector)
+                z = (cosine - mean) / std
+                agree = dense_rank.get(doc, 99) < 10 and lexical_rank.get(doc, 99) < 10
+                rule_score = self.rule.score(z, self.lexical.coverage(terms, doc), agree)
+                ranked.append(Scored(doc, score, rule_score >= self.rule.threshold, rule_score,
+                                     dense_rank.get(doc), lexical_rank.get(doc)))
+            return SearchResult(ranked)

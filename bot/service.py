@@ -1,0 +1,304 @@
+"""The service facade: what every adapter calls. Capture, ask, forget, and the rest.
+
+It knows nothing of chat platforms: adapters hand it neutral requests and format what it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
+
+from bot.capture import parse_lesson, title_from
+from bot.config import Settings
+from bot.errors import InputError, NotFoundError, PermissionDenied
+from bot.lang import language_for
+from bot.model import (
+    Answer,
+    Asker,
+    Filters,
+    Hit,
+    Lesson,
+    LessonDraft,
+    OrganisationKind,
+    Outcome,
+    PersonRef,
+    Source,
+    Visibility,
+)
+from bot.municipalities import registry
+from bot.search.engine import LessonMeta, SearchEngine
+from bot.storage.repository import Person, Repository
+
+log = logging.getLogger(__name__)
+
+LONG_LESSON = 4000  # characters; longer stories are kept whole, but the user is told answers show an extract
+
+
+class AccessChecker(Protocol):
+    """Answers whether a person can see a channel (adapters ask their platform; results may be cached)."""
+
+    def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool: ...
+
+
+class SameChannelOnly:
+    """The console's rule: a private lesson is visible only from the channel it came from."""
+
+    def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool:
+        return platform == asker.platform and channel_id == asker.channel_id
+
+
+@dataclass
+class CaptureRequest:
+    """A message (or thread) somebody wants kept as a lesson."""
+
+    text: str
+    source: Source
+    author: PersonRef
+    captured_by: PersonRef
+    contact: PersonRef | None = None
+    occurred_at: datetime | None = None
+    # Values from a form (e.g. Slack's modal) win over what is parsed from the text.
+    municipality: str | None = None
+    themes: list[str] | None = None
+    outcome: Outcome | None = None
+    learned: str | None = None
+    title: str | None = None
+    edited_by_form: bool = False
+
+
+@dataclass
+class CaptureResult:
+    lesson: Lesson
+    created: bool
+    lang: str
+    notices: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+
+@dataclass
+class AskResult:
+    """The answer for the channel, and the hits only the asker may see (for a private reply)."""
+
+    answer: Answer
+    private_hits: list[Hit] = field(default_factory=list)
+
+
+class LeerkringService:
+    def __init__(self, settings: Settings, repo: Repository, engine: SearchEngine, *,
+                 access: AccessChecker | None = None, index_after_write: bool = True) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.engine = engine
+        self.access: AccessChecker = access or SameChannelOnly()
+        self.index_after_write = index_after_write
+        self.on_lesson_saved: list[Callable[[Lesson], None]] = []
+
+    # -- capture ---------------------------------------------------------------------------------
+    def capture(self, request: CaptureRequest) -> CaptureResult:
+        parsed = parse_lesson(request.text, self.settings.max_lesson_chars)
+        author_profile = self.repo.get_person(request.author.platform, request.author.user_id)
+        lang = language_for(request.text, author_profile.locale if author_profile else "",
+                            self.settings.default_language)
+        notices: list[tuple[str, dict[str, object]]] = []
+
+        name = request.municipality if request.municipality is not None else parsed.municipality
+        municipality, code, kind = "", "", OrganisationKind.MUNICIPALITY
+        if name:
+            found = registry().lookup(name)
+            if found:
+                municipality, code = found.name, found.code
+            else:
+                municipality, kind = name.strip(), OrganisationKind.OTHER
+                notices.append(("capture.unknown_municipality", {"name": name.strip()}))
+        else:
+            for person in (request.author, request.captured_by):
+                profile = self.repo.get_person(person.platform, person.user_id)
+                if profile and profile.municipality:
+                    municipality, code = profile.municipality, profile.municipality_code
+                    break
+            else:
+                named = registry().find_in_text(parsed.text)
+                if named:
+                    municipality, code = named[0].name, named[0].code
+                else:
+                    notices.append(("capture.no_municipality", {}))
+
+        contact = request.contact
+        if contact is None:
+            contact = (PersonRef(request.author.platform, "", parsed.contact.lstrip("@"))
+                       if parsed.contact else request.author)
+        themes = request.themes if request.themes is not None else parsed.themes
+        outcome = request.outcome if request.outcome is not None else parsed.outcome
+        learned = request.learned if request.learned is not None else parsed.learned
+        title = request.title or parsed.title or title_from(parsed.text)
+
+        draft = LessonDraft(text=parsed.text, source=request.source, captured_by=request.captured_by,
+                            contact=contact, title=title, municipality=municipality, municipality_code=code,
+                            organisation_kind=kind, themes=list(themes), outcome=outcome, learned=learned,
+                            occurred_at=request.occurred_at)
+        lesson, created = self.repo.save_lesson(draft)
+        if len(parsed.text) > LONG_LESSON:
+            notices.append(("capture.long", {"length": len(parsed.text)}))
+        self._index()
+        for callback in self.on_lesson_saved:
+            callback(lesson)
+        return CaptureResult(lesson, created, lang, notices)
+
+    def update_from_source(self, platform: str, workspace: str, channel_id: str, message_id: str,
+                           text: str) -> Lesson | None:
+        """The source message was edited: update the lesson's story (unless a form edited it since)."""
+        lesson = self.repo.find_by_source(platform, workspace, channel_id, message_id)
+        if lesson is None or lesson.edited_by_form:
+            return None
+        parsed = parse_lesson(text, self.settings.max_lesson_chars)
+        draft = LessonDraft(text=parsed.text, source=lesson.source, captured_by=lesson.captured_by,
+                            contact=lesson.contact, title=parsed.title or title_from(parsed.text),
+                            municipality=lesson.municipality, municipality_code=lesson.municipality_code,
+                            organisation_kind=lesson.organisation_kind,
+                            themes=parsed.themes or lesson.themes,
+                            outcome=parsed.outcome if parsed.outcome is not Outcome.UNKNOWN else lesson.outcome,
+                            learned=parsed.learned or lesson.learned, occurred_at=lesson.occurred_at)
+        updated, _ = self.repo.save_lesson(draft)
+        self._index()
+        return updated
+
+    def remove_by_source(self, platform: str, workspace: str, channel_id: str, message_id: str) -> bool:
+        """The source message was deleted: the lesson goes too."""
+        lesson = self.repo.find_by_source(platform, workspace, channel_id, message_id)
+        if lesson is None:
+            return False
+        removed = self.repo.delete_lesson(lesson.id)
+        self._index()
+        return removed
+
+    def _index(self) -> None:
+        if not self.index_after_write:
+            return
+        try:
+            self.engine.sync()
+        except Exception:  # the lesson is safe in the database; the next sync picks it up
+            log.exception("indexing after a write failed; it will be retried on the next sync")
+
+    # -- asking ----------------------------------------------------------------------------------
+    def ask(self, question: str, asker: Asker, *, filters: Filters | None = None, k: int | None = None,
+            record: bool = True) -> AskResult:
+        question = question.strip()
+        if not question:
+            raise InputError("question.empty")
+        k = k or self.settings.max_hits
+        profile = self.repo.get_person(asker.platform, asker.user_id)
+        lang = language_for(question, asker.locale or (profile.locale if profile else ""),
+                            self.settings.default_language)
+        self._catch_up()
+        private_ids: set[int] = set()
+
+        def exclude(lesson_id: int, meta: LessonMeta) -> bool:
+            if meta.visibility is Visibility.PUBLIC:
+                return False
+            platform, workspace, channel = meta.channel
+            if (platform, channel) == (asker.platform, asker.channel_id):
+                return False  # asked in the very channel the lesson came from
+            if not self.access.can_see(asker, platform, workspace, channel):
+                return True
+            if asker.channel_visibility is not Visibility.DM:
+                private_ids.add(lesson_id)  # the asker may see it; this channel may not
+            return False
+
+        result = self.engine.search(question, filters=filters, k=max(k * 4, 20), exclude=exclude)
+        matches = result.matches
+        lessons = self.repo.get_lessons([s.lesson_id for s in matches])
+        hits = [Hit(lessons[s.lesson_id], s.score, s.dense_rank, s.lexical_rank)
+                for s in matches if s.lesson_id in lessons]
+        public = _with_contrast([h for h in hits if h.lesson.id not in private_ids], k)
+        private = _with_contrast([h for h in hits if h.lesson.id in private_ids], k)
+        question_id = None
+        if record:
+            question_id = self.repo.record_question(asker.platform, asker.user_id, asker.channel_id, question,
+                                                    lang, _filters_dict(filters), [h.lesson.id for h in public])
+        answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
+                        withheld=len(private))
+        return AskResult(answer, private)
+
+    def _catch_up(self) -> None:
+        try:
+            self.engine.sync()
+        except Exception:
+            log.exception("index catch-up failed; answering from the index as it is")
+
+    # -- people ----------------------------------------------------------------------------------
+    def person(self, ref: PersonRef) -> Person:
+        return self.repo.get_person(ref.platform, ref.user_id) or Person(ref.platform, ref.user_id, ref.name)
+
+    def set_municipality(self, ref: PersonRef, name: str) -> Person:
+        found = registry().lookup(name)
+        if found is None:
+            raise InputError("municipality.unknown_plain", name=name.strip())
+        person = replace(self.person(ref), municipality=found.name, municipality_code=found.code,
+                         display_name=ref.name or self.person(ref).display_name)
+        return self.repo.save_person(person)
+
+    def set_locale(self, ref: PersonRef, locale: str) -> None:
+        person = self.person(ref)
+        if person.locale != locale:
+            self.repo.save_person(replace(person, locale=locale, display_name=ref.name or person.display_name))
+
+    # -- a person's own lessons and data ---------------------------------------------------------
+    def my_lessons(self, ref: PersonRef) -> list[Lesson]:
+        return self.repo.lessons_of_person(ref.platform, ref.user_id)
+
+    def delete_lesson(self, ref: PersonRef, lesson_id: int) -> Lesson:
+        lesson = self.repo.get_lesson(lesson_id)
+        if lesson is None:
+            raise NotFoundError(short_id=f"#{lesson_id}")
+        mine = {(lesson.captured_by.platform, lesson.captured_by.user_id)}
+        if lesson.contact:
+            mine.add((lesson.contact.platform, lesson.contact.user_id))
+        if (ref.platform, ref.user_id) not in mine:
+            raise PermissionDenied()
+        self.repo.delete_lesson(lesson_id)
+        self._index()
+        return lesson
+
+    def export_person(self, ref: PersonRef) -> dict[str, object]:
+        return self.repo.person_data(ref.platform, ref.user_id)
+
+    def forget(self, ref: PersonRef) -> dict[str, int]:
+        counts = self.repo.forget_person(ref.platform, ref.user_id)
+        self._index()
+        return counts
+
+    def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool) -> None:
+        self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful)
+
+    def claim_event(self, key: str) -> bool:
+        """True when this platform event has not been handled before, by this or any other process."""
+        return self.repo.claim_event(key)
+
+
+def _with_contrast(hits: list[Hit], k: int) -> list[Hit]:
+    """The top `k` hits, but when they all share one outcome and another known outcome is among the
+    matches, the best of those takes the last place: a failure must not hide behind successes."""
+    top = hits[:k]
+    if len(hits) <= k or k < 2:
+        return top
+    shown = {h.lesson.outcome for h in top if h.lesson.outcome is not Outcome.UNKNOWN}
+    for hit in hits[k:]:
+        outcome = hit.lesson.outcome
+        if outcome is not Outcome.UNKNOWN and outcome not in shown and len(shown) <= 1:
+            return [*top[:-1], hit]
+    return top
+
+
+def _filters_dict(filters: Filters | None) -> dict[str, str]:
+    if filters is None:
+        return {}
+    return {key: str(value) for key, value in vars(filters).items() if value}
+
+
+def outcome_summary(hits: list[Hit]) -> tuple[int, int, Counter[Outcome]]:
+    """(number of organisations, number of lessons, outcome counts) for the 'N gemeenten: …' line."""
+    places = {h.lesson.municipality_code or h.lesson.municipality for h in hits if h.lesson.municipality}
+    return len(places), len(hits), Counter(h.lesson.outcome for h in hits)

@@ -1,0 +1,141 @@
+"""Database tables. The database is the source of truth; indexes are derived from it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    """Named counters. `lesson_revision` orders every change to a lesson; the row lock taken by the
+    increment serialises writers until commit, so revisions become visible in order."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LessonRow(Base):
+    __tablename__ = "lessons"
+    __table_args__ = (
+        UniqueConstraint("source_platform", "source_workspace", "source_channel_id", "source_message_id",
+                         name="uq_lessons_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text)
+    learned: Mapped[str] = mapped_column(Text, default="")
+    municipality: Mapped[str] = mapped_column(String(200), default="")
+    municipality_code: Mapped[str] = mapped_column(String(16), default="", index=True)
+    organisation_kind: Mapped[str] = mapped_column(String(32), default="municipality")
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(16), default="unknown")
+
+    contact_platform: Mapped[str] = mapped_column(String(32), default="")
+    contact_user_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    captured_by_platform: Mapped[str] = mapped_column(String(32), default="")
+    captured_by_user_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    captured_by_name: Mapped[str] = mapped_column(String(200), default="")
+
+    source_platform: Mapped[str] = mapped_column(String(32))
+    source_workspace: Mapped[str] = mapped_column(String(128), default="")
+    source_channel_id: Mapped[str] = mapped_column(String(128), default="")
+    source_channel_name: Mapped[str] = mapped_column(String(200), default="")
+    source_visibility: Mapped[str] = mapped_column(String(16), default="public")
+    source_message_id: Mapped[str] = mapped_column(String(128))
+    source_thread_id: Mapped[str] = mapped_column(String(128), default="")
+    permalink: Mapped[str] = mapped_column(String(1000), default="")
+
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    revision: Mapped[int] = mapped_column(BigInteger, index=True)
+    edited_by_form: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EmbeddingRow(Base):
+    """Cached passage vectors per (lesson, model); reused while the content hash is unchanged."""
+
+    __tablename__ = "embeddings"
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id", name="uq_people_platform_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    municipality: Mapped[str] = mapped_column(String(200), default="")
+    municipality_code: Mapped[str] = mapped_column(String(16), default="")
+    accepts_introductions: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuestionRow(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel_id: Mapped[str] = mapped_column(String(128), default="")
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8), default="nl")
+    filters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    hit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="closed")
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"),
+                                                    nullable=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProcessedEvent(Base):
+    """Keys of handled platform events, so a redelivered event is handled once across replicas."""
+
+    __tablename__ = "processed_events"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
