@@ -30,6 +30,11 @@ _LINE_FIELD = re.compile(rf"^\s*({_KEY_ALT})\s*:\s*(.+?)\s*$", re.IGNORECASE | r
 _INLINE_FIELD = re.compile(rf"(?<!\S)({_KEY_ALT})=(\"[^\"]*\"|\S+(?:\s+(?!(?:{_KEY_ALT})=)[^\s#]\S*)*)",
                            re.IGNORECASE)
 
+# `key: value` inside a line, up to the line's end: only for keys that don't occur in ordinary prose.
+_INLINE_COLON = re.compile(
+    r"(?<!\S)(contact|contactpersoon|gemeente|municipality|uitkomst|outcome):[ \t]*(\S.*?)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE)
+
 _OUTCOME_WORDS = {
     Outcome.WORKED: {"gelukt", "werkte", "succes", "geslaagd", "worked", "success", "succeeded", "positief",
                      "ja", "yes", "goed"},
@@ -122,6 +127,7 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
 
     story = _LINE_FIELD.sub(take, text)
     story = _INLINE_FIELD.sub(take, story)
+    story = _INLINE_COLON.sub(take, story)
     story = re.sub(r"[ \t]+\n", "\n", story)
     story = re.sub(r"\n{3,}", "\n\n", story).strip()
 

@@ -19,7 +19,7 @@ from bot import __version__
 from bot.config import Settings
 from bot.errors import LeerkringError
 from bot.messages import t
-from bot.model import Asker, Filters, PersonRef, Source, Visibility
+from bot.model import Asker, PersonRef, Source, Visibility
 
 DEMO_FILE = "demo_lessons.jsonl"
 
@@ -33,10 +33,10 @@ def _bar(total: int, desc: str) -> Iterator[Callable[[int], None]]:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+    return ctx.obj["settings"]
 
 
-def _open_app(settings: Settings, *, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _open_app(settings: Settings, *, quiet: bool = False):
     """Bootstrap, with a progress bar while the index catches up with the database."""
     from bot.bootstrap import bootstrap
 
@@ -95,7 +95,7 @@ def console(ctx: click.Context, demo: bool, user: str, channel: str, private: bo
         app.close()
 
 
-def _seed_demo(app) -> None:  # type: ignore[no-untyped-def]
+def _seed_demo(app) -> None:
     from importlib import resources
 
     from bot.importer import import_file

@@ -176,7 +176,7 @@ class CommandRouter:
                        profile=profile), ephemeral=True)
 
 
-def capture_confirmation(lesson, created: bool, lang: str,  # type: ignore[no-untyped-def]
+def capture_confirmation(lesson, created: bool, lang: str,
                          notices: list[tuple[str, dict[str, object]]]) -> str:
     key = "capture.saved" if created else "capture.updated"
     contact = lesson.contact.name if lesson.contact and lesson.contact.name else t("answer.no_contact", lang)

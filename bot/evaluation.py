@@ -135,7 +135,8 @@ def run_eval(queries_path: Path, corpus_path: Path, embedder: Embedder, *,
             results: list[QueryResult] = []
             for query, vector in zip(queries, vectors, strict=True):
                 found = app.engine.search(str(query["query"]), k=10, query_vector=vector)
-                results.append(QueryResult(str(query.get("qid")), {str(p) for p in query.get("positive_ids") or []},
+                positives = {str(p) for p in query.get("positive_ids") or []}  # type: ignore[attr-defined]
+                results.append(QueryResult(str(query.get("qid")), positives,
                                            [id_of[s.lesson_id] for s in found.ranked], not found.matches))
                 if ask_tick:
                     ask_tick(1)

@@ -105,6 +105,8 @@ class Lesson:
 
 
 def lesson_search_text(title: str, text: str, learned: str, municipality: str, themes: list[str]) -> str:
+    if title and text.startswith(title.rstrip("…")):
+        title = ""  # a title taken from the first sentence would count that sentence twice
     parts = [title, text, learned, municipality, " ".join(themes)]
     return "\n".join(p for p in parts if p)
 

@@ -6,6 +6,7 @@ so `printf 'vraag\\n' | leerkring console --demo` works in scripts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -94,7 +95,5 @@ class ConsoleAdapter:
 
 
 def _enable_history() -> None:
-    try:
-        import readline  # noqa: F401  (line editing and history for input())
-    except ImportError:  # pragma: no cover - not on every platform
-        pass
+    with contextlib.suppress(ImportError):  # line editing and history for input(), where available
+        import readline  # noqa: F401

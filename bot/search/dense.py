@@ -51,7 +51,7 @@ class DenseIndex:
 
     def remove(self, ids: Collection[int]) -> None:
         if ids and len(self):
-            self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))
+            self._index.remove_ids(np.asarray(list(ids), dtype=np.int64))  # type: ignore[arg-type]
 
     def search(self, vector: np.ndarray, k: int, allowed: Collection[int] | None = None
                ) -> list[tuple[int, float]]:
@@ -64,7 +64,7 @@ class DenseIndex:
             if not allowed:
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, ids = self._index.search(query, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
@@ -115,7 +115,7 @@ class DenseIndex:
             log.warning("saved index %s could not be read (%s): rebuilding", index_path, exc)
             return None
         index = cls(dim)
-        index._index = raw
+        index._index = raw  # type: ignore[assignment]
         return index, manifest
 
 

@@ -7,6 +7,7 @@ Optional: sentence-transformers for any local model path (or, when allowed, a hu
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -81,11 +82,15 @@ class SentenceTransformerEmbedder(Embedder):
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
             raise ConfigurationError("config.extra_missing", extra="sentence-transformers") from exc
+        if not allow_download:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub unless allowed
         try:
             self._model = SentenceTransformer(model, device="cpu", local_files_only=not allow_download)
         except OSError as exc:
             raise ConfigurationError("config.model_not_found", model=model) from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
         self.id = "st/" + re.sub(r"[^\w.\-]+", "_", model.rstrip("/").split("/")[-1] if "/" in model else model)
         self._query_prefix, self._passage_prefix = query_prefix, passage_prefix
 

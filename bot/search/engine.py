@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.lang import detect_language
 from bot.model import Filters, Lesson, Outcome, Visibility
 from bot.municipalities import normalise_name, registry
 from bot.search.dense import DenseIndex
 from bot.search.embedder import Embedder, Progress
 from bot.search.fusion import FusionWeights, MatchRule, fuse
+from bot.search.glossary import dutch_terms
 from bot.search.lexical import BM25Index
 from bot.search.text import char_ngrams, tokenize
 from bot.storage.repository import Repository
@@ -244,6 +246,11 @@ class SearchEngine:
         """Rank lessons for a question. `exclude` hides lessons the asker may not see."""
         filters = filters or Filters()
         terms = tokenize(question)
+        # An English question also searches with the Dutch words for its municipal terms; its word
+        # coverage is judged on whichever of the two term sets a lesson covers best.
+        translated = tokenize(dutch_terms(question)) if detect_language(question) == "en" else []
+        coverage_sets = [terms, translated] if translated else [terms]
+        terms = terms + translated
         vector = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
         with self._lock:
             allowed: Collection[int] | None = None
@@ -273,7 +280,8 @@ class SearchEngine:
                     cosine = float(self.dense.vectors([doc])[0] @ vector)
                 z = (cosine - mean) / std
                 agree = dense_rank.get(doc, 99) < 10 and lexical_rank.get(doc, 99) < 10
-                rule_score = self.rule.score(z, self.lexical.coverage(terms, doc), agree)
+                coverage = max(self.lexical.coverage(t, doc) for t in coverage_sets)
+                rule_score = self.rule.score(z, coverage, agree)
                 ranked.append(Scored(doc, score, rule_score >= self.rule.threshold, rule_score,
                                      dense_rank.get(doc), lexical_rank.get(doc)))
             return SearchResult(ranked)

@@ -65,7 +65,7 @@ class MatchRule:
     w_z: float = 2.79
     w_coverage: float = 4.40
     w_agree: float = 1.28
-    threshold: float = 10.85
+    threshold: float = 10.0
 
     def score(self, background_z: float, coverage: float, agree: bool) -> float:
         return self.w_z * background_z + self.w_coverage * coverage + self.w_agree * float(agree)

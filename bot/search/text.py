@@ -51,7 +51,7 @@ def tokenize(text: str) -> list[str]:
         word = _fold(raw)
         if word in STOPWORDS or len(word) < 2:
             continue
-        if _ABBREVIATION.match(raw) and sum(ch.isupper() for ch in raw) >= 2 or len(word) <= 3:
+        if (_ABBREVIATION.match(raw) and sum(ch.isupper() for ch in raw) >= 2) or len(word) <= 3:
             terms.append(word)
             continue
         for part in word.split("-"):

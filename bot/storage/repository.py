@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.model import (
     Lesson,
-    lesson_search_text,
     LessonDraft,
     OrganisationKind,
     Outcome,
     PersonRef,
     Source,
     Visibility,
+    lesson_search_text,
 )
 from bot.storage.db import Database
 from bot.storage.tables import (

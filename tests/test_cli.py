@@ -1,0 +1,119 @@
+"""The `leerkring` command as an operator uses it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+
+@pytest.fixture
+def env(settings) -> dict[str, str]:
+    return {"LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+            "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake"}
+
+
+def invoke(env, *args):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    {"id": "a1", "text": "Burgerbegroting in de wijk; 2.300 stemmers. Het is gelukt.", "municipality": "Zwolle",
+     "themes": ["burgerbegroting"], "contact": "Fenna Dijkstra"},
+    {"id": "a2", "text": "Burgerbegroting binnenstad, jongeren niet bereikt.", "municipality": "Deventer",
+     "outcome": "mislukt", "themes": "burgerbegroting|inclusie"},
+    {"id": "a3", "text": "   "},
+    {"id": "a4", "text": "Energiecoaches bij huishoudens met een laag inkomen.", "municipality": "Den Haag"},
+]
+
+
+def test_import_is_idempotent_and_reports_skipped_lines(env, tmp_path):
+    path = write_jsonl(tmp_path / "lessen.jsonl", ROWS)
+    first = invoke(env, "import", str(path))
+    assert first.exit_code == 0
+    assert "3 new, 0 updated, 1 skipped." in first.output
+    second = invoke(env, "import", str(path))
+    assert "0 new, 3 updated, 1 skipped." in second.output
+    stats = json.loads(invoke(env, "stats", "--json").stdout)
+    assert stats["lessons"] == 3
+    assert stats["outcomes"] == {"worked": 1, "failed": 1, "unknown": 1}
+
+
+def test_import_csv_and_bad_json_lines(env, tmp_path):
+    path = tmp_path / "lessen.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "text", "municipality", "themes", "outcome"])
+        writer.writeheader()
+        writer.writerow({"id": "c1", "text": "Taalcafé voor nieuwkomers.", "municipality": "Gouda",
+                         "themes": "taal,inburgering", "outcome": "gelukt"})
+    assert "1 new" in invoke(env, "import", str(path)).output
+    broken = tmp_path / "kapot.jsonl"
+    broken.write_text('{"id": "x", "text": "ok verhaal"}\n{niet json\n', encoding="utf-8")
+    result = invoke(env, "import", str(broken))
+    assert "1 new, 0 updated, 1 skipped." in result.output and "line 2: invalid JSON" in result.output
+
+
+def test_ask_with_filters_and_json(env, tmp_path):
+    invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", ROWS)))
+    result = invoke(env, "ask", "burgerbegroting", "--json", "--outcome", "mislukt")
+    data = json.loads(result.stdout)
+    assert [hit["municipality"] for hit in data["hits"]] == ["Deventer"]
+    text = invoke(env, "ask", "Heeft een gemeente een burgerbegroting geprobeerd?", "--province", "Overijssel").output
+    assert "Zwolle" in text and "Deventer" in text and "Fenna Dijkstra" in text
+    bad = CliRunner().invoke(cli, ["ask", "burgerbegroting", "--province", "Atlantis"], env=env)
+    assert bad.exit_code != 0 and "provincie “Atlantis”" in bad.output
+
+
+def test_add_then_export_in_three_formats(env):
+    added = invoke(env, "add", "Groene schoolpleinen met kinderen ontworpen.", "--municipality", "Eindhoven",
+                   "--theme", "groen", "--outcome", "gelukt", "--contact", "Sanne van Rooij")
+    assert "Bewaard als les #1" in added.output and "Eindhoven" in added.output
+    rows = [json.loads(line) for line in invoke(env, "export").stdout.splitlines()]
+    assert rows[0]["themes"] == ["groen"] and rows[0]["contact"] == "Sanne van Rooij"
+    table = list(csv.DictReader(io.StringIO(invoke(env, "export", "--format", "csv").output)))
+    assert table[0]["municipality"] == "Eindhoven"
+    assert "## Groene schoolpleinen met kinderen ontworpen." in invoke(env, "export", "--format", "markdown").output
+    bad = CliRunner().invoke(cli, ["add", "tekst", "--outcome", "misschien"], env=env)
+    assert bad.exit_code != 0 and "geen uitkomst" in bad.output
+
+
+def test_reindex_and_db_upgrade(env, tmp_path):
+    invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", ROWS)))
+    assert "3 lessons" in invoke(env, "reindex", "--full").output
+    assert "database is up to date" in invoke(env, "db", "upgrade").output
+
+
+def test_eval_prints_the_metrics_as_one_json_object(env, tmp_path):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [
+        {"id": "d1", "text": "De burgerbegroting in Zwolle liet bewoners 150.000 euro verdelen."},
+        {"id": "d2", "text": "Schuldhulpverlening met huisbezoeken na signalen van de woningcorporatie."},
+        {"id": "d3", "text": "Energiecoaches helpen huishoudens met energiearmoede."},
+    ])
+    queries = write_jsonl(tmp_path / "queries.jsonl", [
+        {"qid": "q1", "query": "burgerbegroting bewoners verdelen", "positive_ids": ["d1"], "lang": "nl"},
+        {"qid": "q2", "query": "huisbezoeken bij schulden", "positive_ids": ["d2"], "lang": "nl"},
+        {"qid": "q3", "query": "recept voor appeltaart met kaneel", "positive_ids": [], "lang": "nl"},
+    ])
+    result = invoke(env, "eval", "--queries", str(queries), "--corpus", str(corpus), "--json",
+                    "--cache", str(tmp_path / "cache"))
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) >= {"queries", "answerable", "recall@1", "recall@3", "recall@10", "mrr@10", "ndcg@10",
+                           "no_match", "seconds"}
+    assert report["queries"] == 3 and report["answerable"] == 2
+    assert report["recall@1"] == 1.0 and report["mrr@10"] == 1.0
+    assert set(report["no_match"]) >= {"precision", "recall", "f1"}
+    again = json.loads(invoke(env, "eval", "--queries", str(queries), "--corpus", str(corpus), "--json",
+                              "--cache", str(tmp_path / "cache")).stdout.strip().splitlines()[-1])
+    assert again["mrr@10"] == report["mrr@10"]

@@ -1,0 +1,86 @@
+"""The console adapter: the same core, driven through stdin/stdout."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
+
+
+def run(app, lines, **identity):  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    ConsoleAdapter(app, ConsoleIdentity(**identity), stdin=io.StringIO("".join(f"{line}\n" for line in lines)),
+                   stdout=out).run(interactive=False)
+    return out.getvalue()
+
+
+def test_capture_then_ask_then_delete(app):
+    out = run(app, ["/gemeente Zwolle",
+                    "/les Burgerbegroting in drie wijken. Het is gelukt. #burgerbegroting",
+                    "Heeft een gemeente al eens een burgerbegroting geprobeerd?",
+                    "/mijn", "/verwijder 1",
+                    "Heeft een gemeente al eens een burgerbegroting geprobeerd?"], user="Anna")
+    assert "Je gemeente is nu Zwolle (Overijssel)." in out
+    assert "Bewaard als les #1" in out and "(Zwolle, gelukt)" in out
+    assert "Dit vond ik over" in out and "Contact: Anna" in out
+    assert "Les #1 is verwijderd." in out
+    assert out.rstrip().endswith("dan kan de volgende het vinden.")
+
+
+def test_help_unknown_command_and_clear_errors(app):
+    out = run(app, ["/help", "/onzin", "/les    ", "/gemeente Atlantis", "/verwijder abc", "/verwijder 99"])
+    assert "/les <verhaal>" in out
+    assert "Dat commando ken ik niet: “onzin”" in out
+    assert "Er staat geen tekst in." in out
+    assert "“Atlantis” ken ik niet als gemeente" in out
+    assert "Gebruik: verwijder <nummer>" in out
+    assert "Les #99 bestaat niet (meer)." in out
+
+
+def test_english_commands_answer_in_english(app):
+    out = run(app, ["/help", "/lesson Plain language letters for taxes. It worked. #communication",
+                    "Has any municipality tried plain language letters?"], locale="en")
+    assert "I'm Leerkring" in out
+    assert "Saved as lesson #1" in out
+    assert "This is what I found" in out
+
+
+def test_forget_me_previews_then_erases(app):
+    out = run(app, ["/les Taalcafé voor nieuwkomers. #taal", "/vergeet", "/vergeet bevestig", "/mijn"], user="Anna")
+    assert "Ik bewaar over jou: 1 les(sen)" in out
+    assert "Gewist: 1 les(sen)" in out
+    assert "Je hebt nog geen lessen bewaard." in out
+
+
+def test_private_channel_lessons_stay_in_their_channel(app):
+    run(app, ["/les Vertrouwelijk: de pilot met sensoren is mislukt. #zorgtechnologie"], user="Anna",
+        channel="team-zorg", private=True)
+    outside = run(app, ["pilot met sensoren zorgtechnologie"], user="Bram", channel="algemeen")
+    inside = run(app, ["pilot met sensoren zorgtechnologie"], user="Bram", channel="team-zorg", private=True)
+    assert "nog geen les gevonden" in outside
+    assert "sensoren" in inside and "Dit vond ik" in inside
+
+
+@pytest.mark.real_model
+def test_piped_demo_console_answers_like_a_colleague(tmp_path: Path):
+    env = {**os.environ, "LEERKRING_DATA_DIR": str(tmp_path / "data"), "LEERKRING_INDEX_DIR": str(tmp_path / "index"),
+           "LEERKRING_EMBEDDER": "e5"}
+    env.pop("DATABASE_URL", None)
+    questions = "Heeft een gemeente al eens een burgerbegroting geprobeerd?\nWat is een goed recept voor appeltaart?\n"
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--demo"], input=questions, text=True,
+                          capture_output=True, env=env, timeout=240, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    first, second = out.split("Ik heb nog geen les gevonden", 1)
+    assert "Zwolle" in first and "Deventer" in first
+    assert "mislukt" in first and "gelukt" in first
+    assert "gemeenten:" in first  # the outcome summary
+    assert "Contact: Fenna Dijkstra" in first
+    assert "appeltaart" in second
+    assert not (tmp_path / "leerkring.sqlite3").exists()  # nothing written outside the data dir

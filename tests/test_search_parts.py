@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import numpy as np
+
+from bot.search.dense import DenseIndex
+from bot.search.fusion import MatchRule, fuse
+from bot.search.lexical import BM25Index
+from bot.search.text import char_ngrams, tokenize
+
+
+def test_tokenize_stems_dutch_drops_stopwords_and_keeps_abbreviations():
+    terms = tokenize("Heeft een gemeente de AVG en RES al eens geprobeerd met woningen?")
+    assert "avg" in terms and "res" in terms
+    assert "een" not in terms and "heeft" not in terms
+    assert tokenize("woningen") == tokenize("woning")
+
+
+def test_municipality_aliases_meet_in_the_index():
+    assert "gm:gm0518" in tokenize("Ervaring in Den Haag") and "gm:gm0518" in tokenize("in 's-Gravenhage")
+
+
+def test_char_ngrams_let_compounds_meet_their_parts():
+    assert set(char_ngrams(tokenize("begroting"))) & set(char_ngrams(tokenize("burgerbegroting")))
+
+
+def test_bm25_ranks_the_document_with_rare_terms_first_and_handles_removal():
+    index = BM25Index()
+    index.add(1, tokenize("afval scheiden in de wijk"))
+    index.add(2, tokenize("burgerbegroting in de wijk"))
+    index.add(3, tokenize("wijk wijk wijk"))
+    assert index.search(tokenize("burgerbegroting wijk"))[0][0] == 2
+    index.remove(2)
+    assert 2 not in {doc for doc, _ in index.search(tokenize("burgerbegroting"))}
+    assert index.search(tokenize("wijk"), allowed={1}) == [(1, index.search(tokenize("wijk"), allowed={1})[0][1])]
+
+
+def test_fuse_keeps_documents_found_by_one_retriever():
+    fused = dict(fuse(([(1, 0.9), (2, 0.8), (3, 0.1)], 0.5), ([(4, 12.0), (1, 6.0)], 0.5)))
+    assert set(fused) == {1, 2, 3, 4}
+    assert max(fused, key=fused.get) == 1  # found by both
+
+
+def test_match_rule_needs_evidence():
+    rule = MatchRule()
+    assert not rule.is_match(background_z=1.0, coverage=0.0, agree=False)
+    assert rule.is_match(background_z=3.5, coverage=0.8, agree=True)
+
+
+def test_dense_index_saves_atomically_and_detects_damage(tmp_path: Path):
+    vectors = np.eye(4, dtype=np.float32)
+    index = DenseIndex(4)
+    index.upsert([10, 20, 30], vectors[:3])
+    index.upsert([20], vectors[3:4])  # an edit replaces, never duplicates
+    assert len(index) == 3
+    index.save(tmp_path, "model-a", revision=7)
+    loaded, manifest = DenseIndex.load(tmp_path, "model-a", 4)
+    assert manifest.revision == 7 and manifest.count == 3
+    assert loaded.search(vectors[3], 1)[0][0] == 20
+    assert DenseIndex.load(tmp_path, "model-b", 4) is None  # another embedder: rebuild
+    index_path, _ = DenseIndex.paths(tmp_path, "model-a")
+    index_path.write_bytes(index_path.read_bytes()[:-10])
+    assert DenseIndex.load(tmp_path, "model-a", 4) is None  # damaged: rebuild
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_dense_search_respects_allowed_ids():
+    index = DenseIndex(2)
+    index.upsert([1, 2], np.array([[1, 0], [0.9, 0.1]], dtype=np.float32))
+    assert [doc for doc, _ in index.search(np.array([1, 0], dtype=np.float32), 5, allowed={2})] == [2]
+    assert index.search(np.array([1, 0], dtype=np.float32), 5, allowed=set()) == []
