@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import ANNA, asker, capture
 
 from bot.bootstrap import bootstrap
@@ -86,3 +87,37 @@ def test_full_rebuild_gives_the_same_answers(app):
     before = [h.lesson.id for h in app.service.ask("deelauto parkeren", asker()).answer.hits]
     app.engine.rebuild()
     assert [h.lesson.id for h in app.service.ask("deelauto parkeren", asker()).answer.hits] == before
+
+
+def test_an_interrupted_catch_up_resumes_without_embedding_again(settings):
+    from bot.importer import import_file
+    from bot.search import engine as engine_module
+
+    class FailsAfter(CountingEmbedder):
+        def __init__(self, limit: int) -> None:
+            super().__init__()
+            self.limit = limit
+
+        def embed_passages(self, texts, progress=None):
+            if self.passages + len(texts) > self.limit:
+                raise KeyboardInterrupt  # the operator pressed Ctrl-C
+            return super().embed_passages(texts, progress)
+
+    rows = settings.data_dir.parent / "many.jsonl"
+    rows.write_text("".join(f'{{"id": "r{i}", "text": "Les nummer {i} over wijkbudget {i}."}}\n' for i in range(30)))
+    original = engine_module.SAVE_EVERY
+    engine_module.SAVE_EVERY = 10
+    try:
+        app = bootstrap(settings, embedder=FailsAfter(limit=20))
+        import_file(app.repo, rows)
+        with pytest.raises(KeyboardInterrupt):
+            app.engine.sync()
+        assert app.engine.embedder.passages == 20
+        app.close()
+        embedder = CountingEmbedder()
+        resumed = bootstrap(settings, embedder=embedder)
+        assert embedder.passages == 10  # only what was not embedded before
+        assert len(resumed.engine.dense) == 30
+        resumed.close()
+    finally:
+        engine_module.SAVE_EVERY = original
