@@ -254,13 +254,12 @@ def reindex(ctx: click.Context, full: bool) -> None:
     try:
         if full:
             with _bar(app.repo.count_changes_since(0), "reindex") as tick:
-                changed = app.engine.rebuild(progress=tick)
+                app.engine.rebuild(progress=tick)
         else:
             with _bar(app.engine.pending(), "reindex") as tick:
                 app.engine.start(progress=tick)
-            changed = app.engine.revision
-        click.echo(f"index up to date: {len(app.engine.dense)} lessons (revision {app.engine.revision}, "
-                   f"{'rebuilt' if full else 'caught up'}; {changed if full else len(app.engine.dense)}).")
+        click.echo(f"index up to date: {len(app.engine.dense)} lessons, revision {app.engine.revision}"
+                   f"{' (rebuilt)' if full else ''}")
     finally:
         app.close()
 

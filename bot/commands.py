@@ -9,13 +9,13 @@ import re
 import shlex
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.capture import parse_outcome
 from bot.errors import InputError, LeerkringError
 from bot.lang import language_for
 from bot.messages import t
-from bot.model import Answer, Asker, Filters, Hit, PersonRef, Source
+from bot.model import Answer, Asker, Filters, Hit, Lesson, PersonRef, Source
 from bot.municipalities import parse_size_class, registry
 from bot.render import outcome_label
 from bot.service import CaptureRequest, LeerkringService
@@ -124,7 +124,7 @@ class CommandRouter:
         question, filters = parse_filters(rest)
         if not question:
             return Reply(t("question.empty", lang), ephemeral=True)
-        asker = ctx.asker if not ctx.locale else Asker(**{**vars(ctx.asker), "locale": ctx.locale})
+        asker = replace(ctx.asker, locale=ctx.locale) if ctx.locale else ctx.asker
         result = self.service.ask(question, asker, filters=filters)
         return Reply(render_answer(result.answer), answer=result.answer, private_hits=result.private_hits)
 
@@ -176,8 +176,9 @@ class CommandRouter:
                        profile=profile), ephemeral=True)
 
 
-def capture_confirmation(lesson, created: bool, lang: str,
+def capture_confirmation(lesson: Lesson, created: bool, lang: str,
                          notices: list[tuple[str, dict[str, object]]]) -> str:
+    """The confirmation the tagger sees: short id, title, municipality, outcome, contact, notices."""
     key = "capture.saved" if created else "capture.updated"
     contact = lesson.contact.name if lesson.contact and lesson.contact.name else t("answer.no_contact", lang)
     lines = [t(key, lang, short_id=lesson.short_id, title=lesson.title,

@@ -63,11 +63,12 @@ class LessonMeta:
             channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
         )
 
-    def passes(self, filters: Filters) -> bool:
+    def passes(self, filters: Filters, municipality_code: str | None = None) -> bool:
+        """Whether this lesson passes the filters. `municipality_code` is the filter's municipality,
+        resolved once by the caller (None when it names no known municipality)."""
         if filters.municipality:
-            wanted = registry().lookup(filters.municipality)
-            if wanted is not None:
-                if wanted.code != self.municipality_code:
+            if municipality_code is not None:
+                if municipality_code != self.municipality_code:
                     return False
             elif normalise_name(filters.municipality) != self.municipality:
                 return False
@@ -255,7 +256,9 @@ class SearchEngine:
         with self._lock:
             allowed: Collection[int] | None = None
             if not filters.is_empty():
-                allowed = {i for i, meta in self.meta.items() if meta.passes(filters)}
+                named = registry().lookup(filters.municipality) if filters.municipality else None
+                code = named.code if named else None
+                allowed = {i for i, meta in self.meta.items() if meta.passes(filters, code)}
                 if not allowed:
                     return SearchResult()
             dense = self.dense.search(vector, CANDIDATES, allowed)
