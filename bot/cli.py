@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -315,6 +316,47 @@ def upgrade(ctx: click.Context) -> None:
     database.upgrade()
     database.dispose()
     click.echo("database is up to date")
+
+
+# -- chat platforms ---------------------------------------------------------------------------------
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def slack(ctx: click.Context) -> None:
+    """Run the Slack bot (Socket Mode by default; SLACK_MODE=http for HTTP mode)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        from bot.handlers.slack.run import run
+    except ImportError as exc:
+        raise click.ClickException("Slack support is not installed: pip install 'leerkring[slack]'") from exc
+    app = _open_app(_settings(ctx))
+    try:
+        run(app)
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+
+
+@slack.command("backfill")
+@click.option("--channel", required=True, help="The channel id (C…) to read.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only messages since this date.")
+@click.pass_context
+def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> None:
+    """Capture the messages in a channel's history that carry the capture emoji (safe to run again)."""
+    from bot.handlers.slack.run import backfill, build_bolt
+
+    app = _open_app(_settings(ctx))
+    try:
+        _, adapter = build_bolt(app)
+        with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
+            seen, captured = backfill(app, adapter, channel, since.replace(tzinfo=UTC) if since else None,
+                                      progress=bar.update)
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+    click.echo(f"{seen} messages read, {captured} lessons captured or updated.")
 
 
 # -- evaluation -------------------------------------------------------------------------------------

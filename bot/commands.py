@@ -96,21 +96,33 @@ class CommandRouter:
         self.service = service
 
     def handle(self, text: str, ctx: CommandContext) -> Reply:
-        """Run one line: a command (`les …`, `vraag …`, `help`) or, without one, a question."""
+        """Run one line: a command (`/les …`, `/vraag …`, `/help`) or, without one, a question."""
         stripped = text.strip()
+        if ctx.prefix and stripped.startswith(ctx.prefix):
+            return self.handle_command(stripped[len(ctx.prefix):], ctx)
         lang = language_for(stripped, ctx.locale, self.service.settings.default_language)
-        if stripped.startswith(ctx.prefix) and ctx.prefix:
-            stripped = stripped[len(ctx.prefix):]
-            word, _, rest = stripped.partition(" ")
-            action = COMMANDS.get(word.lower())
-            if word.lower() in ENGLISH_COMMANDS:
-                lang = "en"
-            if action is None:
-                return Reply(t("command.unknown", lang, command=word, p=ctx.prefix), ephemeral=True)
-        else:
-            action, rest = "ask", stripped
+        return self._run("ask", stripped, ctx, lang)
+
+    def handle_command(self, text: str, ctx: CommandContext) -> Reply:
+        """Run a command line whose first word is the command (`les …`); an empty line shows help.
+
+        This is what a slash command's text is: `/leerkring les …` hands over `les …`.
+        """
+        word, _, rest = text.strip().partition(" ")
+        lang = language_for(rest or word, ctx.locale, self.service.settings.default_language)
+        if not word:
+            return self._run("help", "", ctx, lang)
+        action = COMMANDS.get(word.lower())
+        if word.lower() in ENGLISH_COMMANDS:
+            lang = "en"
+        if action is None:
+            return Reply(t("command.unknown", lang, command=word, p=ctx.prefix), ephemeral=True)
+        return self._run(action, rest.strip(), ctx, lang)
+
+    def _run(self, action: str, rest: str, ctx: CommandContext, lang: str) -> Reply:
         try:
-            return getattr(self, f"_{action}")(rest.strip(), ctx, lang)
+            reply: Reply = getattr(self, f"_{action}")(rest, ctx, lang)
+            return reply
         except LeerkringError as exc:
             return Reply(t(exc.key, lang, **exc.params), ephemeral=True)
 

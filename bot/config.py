@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,20 @@ class Settings(BaseSettings):
     default_language: Literal["nl", "en"] = Field(default="nl", alias="LEERKRING_LANGUAGE")
     max_hits: int = Field(default=5, ge=1, le=20, alias="LEERKRING_MAX_HITS")
     max_lesson_chars: int = Field(default=40_000, ge=1000, alias="LEERKRING_MAX_LESSON_CHARS")
+
+    # -- Slack ----------------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    slack_mode: Literal["socket", "http"] = Field(default="socket", alias="SLACK_MODE")
+    slack_port: int = Field(default=3000, alias="SLACK_PORT")
+    slack_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="SLACK_CAPTURE_EMOJIS")
+    slack_answer_bots: bool = Field(default=False, alias="SLACK_ANSWER_BOTS")
+
+    @property
+    def capture_emojis(self) -> frozenset[str]:
+        return frozenset(e.strip().strip(":") for e in self.slack_capture_emojis.split(",") if e.strip())
 
     def resolved_database_url(self) -> str:
         if self.database_url:

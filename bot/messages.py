@@ -103,6 +103,22 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "mine.none": {"nl": "Je hebt nog geen lessen bewaard.", "en": "You haven't saved any lessons yet."},
     "mine.list": {"nl": "Jouw lessen:", "en": "Your lessons:"},
+    "question.kept_open": {
+        "nl": "Je vraag blijft open. Zodra iemand een les bewaart die erop past, hoor je het van mij.",
+        "en": "Your question stays open. As soon as someone saves a lesson that fits, I'll let you know.",
+    },
+    "intro.message": {
+        "nl": "Hoi {contact}! {asker} (gemeente {municipality}) heeft een vraag over je les {short_id} "
+              "“{title}”. Ik breng jullie graag met elkaar in contact – veel succes!",
+        "en": "Hi {contact}! {asker} (municipality {municipality}) has a question about your lesson {short_id} "
+              "“{title}”. Happy to introduce you to each other – good luck!",
+    },
+    "intro.done": {"nl": "Ik heb een groepsgesprek voor jullie geopend.",
+                   "en": "I've opened a group conversation for the two of you."},
+    "intro.declined": {"nl": "Deze collega wil liever niet via mij worden voorgesteld.",
+                       "en": "This colleague prefers not to be introduced through me."},
+    "intro.unavailable": {"nl": "Voor deze les weet ik niemand die ik kan voorstellen.",
+                          "en": "I don't know anyone I can introduce for this lesson."},
     "feedback.thanks": {"nl": "Dank je, dat helpt om betere antwoorden te geven.",
                         "en": "Thanks, that helps to give better answers."},
     # -- help and errors --------------------------------------------------------------------------
@@ -146,6 +162,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "error.input": {"nl": "Dat kan ik niet gebruiken.", "en": "I can't use that."},
     "error.config": {"nl": "De bot is niet goed ingesteld; vraag de beheerder.",
                      "en": "The bot is not set up correctly; ask the administrator."},
+    "config.slack_token": {"nl": "SLACK_BOT_TOKEN ontbreekt.", "en": "SLACK_BOT_TOKEN is not set."},
+    "config.slack_app_token": {"nl": "SLACK_APP_TOKEN ontbreekt (nodig voor Socket Mode).",
+                               "en": "SLACK_APP_TOKEN is not set (needed for Socket Mode)."},
+    "config.slack_signing_secret": {"nl": "SLACK_SIGNING_SECRET ontbreekt (nodig voor HTTP-modus).",
+                                    "en": "SLACK_SIGNING_SECRET is not set (needed for HTTP mode)."},
+    "config.model_missing": {"nl": "LEERKRING_EMBEDDING_MODEL ontbreekt.",
+                             "en": "LEERKRING_EMBEDDING_MODEL is not set."},
+    "config.model_not_found": {"nl": "Model “{model}” niet gevonden (downloaden staat uit).",
+                               "en": "Model “{model}” not found (downloads are off)."},
+    "config.extra_missing": {"nl": "Installeer de extra: pip install 'leerkring[{extra}]'.",
+                             "en": "Install the extra: pip install 'leerkring[{extra}]'."},
+    "import.format": {"nl": "Onbekend bestandstype “{suffix}”: gebruik .jsonl of .csv.",
+                      "en": "Unknown file type “{suffix}”: use .jsonl or .csv."},
     "console.welcome": {
         "nl": "Leerkring console – {lessons} lessen. Je bent {user} in #{channel}. Typ /help, of stel een vraag. "
               "Ctrl-D stopt.",

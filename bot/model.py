@@ -70,6 +70,7 @@ class LessonDraft:
     outcome: Outcome = Outcome.UNKNOWN
     learned: str = ""
     occurred_at: datetime | None = None
+    edited_by_form: bool = False
 
 
 @dataclass
@@ -135,6 +136,7 @@ class Asker:
     channel_id: str = ""
     channel_visibility: Visibility = Visibility.PUBLIC
     locale: str = ""
+    workspace: str = ""
 
 
 @dataclass

@@ -138,7 +138,7 @@ class LeerkringService:
         draft = LessonDraft(text=parsed.text, source=request.source, captured_by=request.captured_by,
                             contact=contact, title=title, municipality=municipality, municipality_code=code,
                             organisation_kind=kind, themes=list(themes), outcome=outcome, learned=learned,
-                            occurred_at=request.occurred_at)
+                            occurred_at=request.occurred_at, edited_by_form=request.edited_by_form)
         lesson, created = self.repo.save_lesson(draft)
         if len(parsed.text) > LONG_LESSON:
             notices.append(("capture.long", {"length": len(parsed.text)}))

@@ -156,6 +156,7 @@ class Repository:
             row.occurred_at = draft.occurred_at
             row.updated_at = now
             row.deleted_at = None
+            row.edited_by_form = draft.edited_by_form or (bool(row.edited_by_form) and not created)
             row.revision = revision
             row.content_hash = content_hash(lesson_search_text(row.title, row.text, row.learned,
                                                                row.municipality, row.themes))
@@ -305,6 +306,15 @@ class Repository:
             session.add(row)
             session.flush()
             return row.id
+
+    def keep_question_open(self, question_id: int, platform: str, user_id: str) -> bool:
+        """Mark the asker's unanswered question as open (waiting for a lesson)."""
+        with self.db.session() as session:
+            row = session.get(QuestionRow, question_id)
+            if row is None or (row.platform, row.user_id) != (platform, user_id):
+                return False
+            row.status = "open"
+            return True
 
     def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
                         helpful: bool) -> None:

@@ -1,0 +1,410 @@
+"""slack-bolt listeners: Slack payloads in, core requests out, Block Kit back.
+
+Events are acknowledged by bolt at once; the work runs after the ack. Every event is claimed in the
+database first, so a redelivered or duplicated event is handled once across processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.bootstrap import App as Core
+from bot.capture import parse_outcome
+from bot.commands import CommandContext, Reply, capture_confirmation
+from bot.errors import LeerkringError
+from bot.handlers.slack.blocks import (
+    answer_blocks,
+    confirmation_blocks,
+    escape,
+    lesson_modal,
+    modal_values,
+)
+from bot.handlers.slack.gateway import SlackGateway
+from bot.lang import language_for
+from bot.messages import t
+from bot.model import Asker, Lesson, Outcome, PersonRef, Source, Visibility
+from bot.service import AskResult, CaptureRequest
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def _when(ts: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+class SlackAdapter:
+    """Registers Leerkring's listeners on a bolt App."""
+
+    def __init__(self, core: Core, bolt: App) -> None:
+        self.core = core
+        self.bolt = bolt
+        self.gateway = SlackGateway(bolt.client)
+        self.emojis = core.settings.capture_emojis
+        core.service.access = self.gateway
+        self._register()
+
+    # -- registration ----------------------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.bolt
+        app.event("reaction_added")(self.on_reaction_added)
+        app.event("reaction_removed")(self.on_reaction_removed)
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        app.command("/leerkring")(self.on_command)
+        app.shortcut("leerkring_save")(self.on_shortcut)
+        app.view("leerkring_lesson")(self.on_form_submitted)
+        app.action("leerkring_edit")(self.on_edit)
+        app.action("leerkring_undo")(self.on_undo)
+        app.action("leerkring_intro")(self.on_introduce)
+        app.action("leerkring_helpful")(self.on_feedback)
+        app.action("leerkring_unhelpful")(self.on_feedback)
+        app.action("leerkring_keep_open")(self.on_keep_open)
+        app.error(self.on_error)
+
+    def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: handling %s failed: %s", body.get("event_id") or body.get("type"), error,
+                  exc_info=error)
+
+    def _first_time(self, body: dict[str, Any]) -> bool:
+        key = body.get("event_id") or ""
+        if not key:
+            return True
+        if self.core.service.claim_event(f"slack:{key}"):
+            return True
+        log.info("slack: event %s already handled; skipped", key)
+        return False
+
+    # -- people and places -----------------------------------------------------------------------
+    def person(self, user_id: str) -> PersonRef:
+        return PersonRef(PLATFORM, user_id, self.gateway.user(user_id).name)
+
+    def locale(self, user_id: str) -> str:
+        user = self.gateway.user(user_id)
+        if user.locale:
+            self.core.service.set_locale(PersonRef(PLATFORM, user_id, user.name), user.locale)
+        return user.locale
+
+    def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker:
+        visibility, _ = self.gateway.visibility(channel_id) if channel_id else (Visibility.DM, "")
+        if private_reply:
+            visibility = Visibility.DM  # only the asker sees the reply
+        return Asker(PLATFORM, user_id, self.gateway.user(user_id).name, channel_id, visibility,
+                     self.locale(user_id), team_id)
+
+    def source(self, team_id: str, channel_id: str, ts: str, thread_ts: str = "") -> Source:
+        visibility, name = self.gateway.visibility(channel_id)
+        return Source(PLATFORM, team_id, channel_id, name, visibility, ts, thread_ts,
+                      self.gateway.permalink(channel_id, ts))
+
+    # -- capture ---------------------------------------------------------------------------------
+    def story(self, channel_id: str, message: dict[str, Any]) -> str:
+        """A message's text, or a whole thread's when it is the thread's parent."""
+        text = str(message.get("text") or "")
+        if message.get("reply_count") and message.get("ts") == message.get("thread_ts", message.get("ts")):
+            parts = [text]
+            for reply in self.gateway.thread(channel_id, message["ts"])[1:]:
+                who = self.gateway.user(reply.get("user", "")).name if reply.get("user") else "?"
+                parts.append(f"{who}: {reply.get('text', '')}")
+            text = "\n\n".join(part for part in parts if part.strip())
+        return text
+
+    def capture_message(self, *, team_id: str, channel_id: str, message: dict[str, Any], tagger: str,
+                        extra: dict[str, Any] | None = None) -> tuple[Lesson, str, bool]:
+        """Capture a Slack message (or thread); returns the lesson, the confirmation text and `created`."""
+        author = self.person(message.get("user") or tagger)
+        is_parent = bool(message.get("reply_count"))
+        request = CaptureRequest(
+            text=self.story(channel_id, message),
+            source=self.source(team_id, channel_id, message["ts"], message["ts"] if is_parent else
+                               str(message.get("thread_ts") or "")),
+            author=author, captured_by=self.person(tagger), occurred_at=_when(message["ts"]), **(extra or {}))
+        contact = self._contact_from_text(request.text)
+        if contact and request.contact is None:
+            request.contact = contact
+        result = self.core.service.capture(request)
+        return result.lesson, capture_confirmation(result.lesson, result.created, result.lang,
+                                                   result.notices), result.created
+
+    def _contact_from_text(self, text: str) -> PersonRef | None:
+        match = re.search(r"(?im)^\s*(?:contact|contactpersoon)\s*[:=]\s*" + MENTION.pattern, text)
+        return self.person(match.group(1)) if match else None
+
+    def confirm(self, client: WebClient, channel_id: str, user_id: str, lesson: Lesson, text: str,
+                thread_ts: str = "") -> None:
+        lang = language_for(text, self.locale(user_id), self.core.settings.default_language)
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=escape(text),
+                                  blocks=confirmation_blocks(text, lesson, lang),
+                                  thread_ts=thread_ts or None)
+
+    def on_reaction_added(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction") not in self.emojis or item.get("type") != "message":
+            return
+        if not self._first_time(body):
+            return
+        channel_id, ts = item["channel"], item["ts"]
+        message = self.gateway.message(channel_id, ts)
+        if message is None:
+            return
+        try:
+            lesson, text, _ = self.capture_message(team_id=body.get("team_id", ""), channel_id=channel_id,
+                                                   message=message, tagger=event["user"])
+        except LeerkringError as exc:
+            client.chat_postEphemeral(channel=channel_id, user=event["user"],
+                                      text=t(exc.key, self.core.settings.default_language, **exc.params))
+            return
+        self.confirm(client, channel_id, event["user"], lesson, text)
+
+    def on_reaction_removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction") not in self.emojis or item.get("type") != "message":
+            return
+        if not self._first_time(body):
+            return
+        channel_id, ts = item["channel"], item["ts"]
+        lesson = self.core.repo.find_by_source(PLATFORM, body.get("team_id", ""), channel_id, ts)
+        if lesson is None or lesson.edited_by_form:
+            return
+        reactions = self.bolt.client.reactions_get(channel=channel_id, timestamp=ts, full=True)
+        remaining = (reactions.get("message") or {}).get("reactions") or []
+        if not any(r.get("name") in self.emojis and r.get("count", 0) > 0 for r in remaining):
+            self.core.service.remove_by_source(PLATFORM, body.get("team_id", ""), channel_id, ts)
+
+    def on_message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient, context: Any) -> None:
+        subtype = event.get("subtype")
+        team_id = body.get("team_id", "")
+        if subtype == "message_changed":
+            if not self._first_time(body):
+                return
+            message = event.get("message") or {}
+            lesson = self.core.repo.find_by_source(PLATFORM, team_id, event["channel"], message.get("ts", ""))
+            if lesson is not None:
+                text = message.get("text", "")
+                if lesson.source.thread_id == lesson.source.message_id:
+                    text = self.story(event["channel"], {**message, "reply_count": 1})
+                try:
+                    self.core.service.update_from_source(PLATFORM, team_id, event["channel"], message["ts"], text)
+                except LeerkringError:
+                    log.info("slack: edited message %s has no usable text; lesson kept", message.get("ts"))
+            return
+        if subtype == "message_deleted":
+            if self._first_time(body):
+                self.core.service.remove_by_source(PLATFORM, team_id, event["channel"], event.get("deleted_ts", ""))
+            return
+        if subtype or event.get("channel_type") != "im":
+            return
+        if event.get("bot_id") and not self.core.settings.slack_answer_bots:
+            return
+        if not self._first_time(body):
+            return
+        self.answer(client, team_id, event["channel"], event["user"], event.get("text", ""), thread_ts="")
+
+    def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: WebClient, context: Any) -> None:
+        if event.get("bot_id") and not self.core.settings.slack_answer_bots:
+            return
+        if not self._first_time(body):
+            return
+        team_id, channel_id, user_id = body.get("team_id", ""), event["channel"], event["user"]
+        text = MENTION.sub(" ", event.get("text", "")).strip()
+        thread_ts = event.get("thread_ts") or ""
+        if SAVE_WORDS.search(text.split("\n", 1)[0]) and (thread_ts or len(text.split()) > 1):
+            if thread_ts:
+                message = self.gateway.message(channel_id, thread_ts)
+                if message is None:
+                    return
+                message.setdefault("reply_count", 1)
+            else:
+                message = {**event, "text": SAVE_WORDS.sub("", text, count=1).strip()}
+            try:
+                lesson, confirmation, _ = self.capture_message(team_id=team_id, channel_id=channel_id,
+                                                               message=message, tagger=user_id)
+            except LeerkringError as exc:
+                client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                          text=t(exc.key, self.core.settings.default_language, **exc.params))
+                return
+            self.confirm(client, channel_id, user_id, lesson, confirmation, thread_ts)
+            return
+        self.answer(client, team_id, channel_id, user_id, text, thread_ts=thread_ts or event["ts"])
+
+    # -- asking ----------------------------------------------------------------------------------
+    def introducible(self, result: AskResult, asker_id: str) -> set[int]:
+        ids = set()
+        for hit in [*result.answer.hits, *result.private_hits]:
+            contact = hit.lesson.contact
+            if contact and contact.platform == PLATFORM and contact.user_id and contact.user_id != asker_id:
+                person = self.core.repo.get_person(PLATFORM, contact.user_id)
+                if person is None or person.accepts_introductions:
+                    ids.add(hit.lesson.id)
+        return ids
+
+    def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, question: str,
+               thread_ts: str) -> None:
+        asker = self.asker(user_id, channel_id, team_id)
+        try:
+            result = self.core.service.ask(question, asker)
+        except LeerkringError as exc:
+            client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                      text=t(exc.key, asker.locale[:2] or "nl", **exc.params))
+            return
+        intro = self.introducible(result, user_id)
+        blocks, text = answer_blocks(result.answer, can_introduce=intro)
+        client.chat_postMessage(channel=channel_id, text=text, blocks=blocks,
+                                thread_ts=thread_ts or None)
+        if result.private_hits:
+            blocks, text = answer_blocks(result.answer, result.private_hits, can_introduce=intro)
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks,
+                                      thread_ts=thread_ts or None)
+
+    # -- slash command ---------------------------------------------------------------------------
+    def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        user_id, channel_id, team_id = body["user_id"], body.get("channel_id", ""), body.get("team_id", "")
+        asker = self.asker(user_id, channel_id, team_id, private_reply=True)
+        trigger = body.get("trigger_id", "")
+        ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
+                             source=lambda: Source(PLATFORM, team_id, channel_id,
+                                                   self.gateway.visibility(channel_id)[1],
+                                                   self.gateway.visibility(channel_id)[0], f"cmd-{trigger}"))
+        reply: Reply = self.core.router.handle_command(body.get("text", ""), ctx)
+        if reply.answer is not None:
+            result = AskResult(reply.answer, reply.private_hits)
+            blocks, text = answer_blocks(reply.answer, [*reply.answer.hits, *reply.private_hits],
+                                         can_introduce=self.introducible(result, user_id))
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif reply.lesson_id is not None:
+            lesson = self.core.repo.get_lesson(reply.lesson_id)
+            lang = language_for(reply.text, asker.locale, self.core.settings.default_language)
+            respond(text=escape(reply.text), blocks=confirmation_blocks(reply.text, lesson, lang) if lesson else None,
+                    response_type="ephemeral")
+        else:
+            respond(text=escape(reply.text), response_type="ephemeral")
+
+    # -- the form --------------------------------------------------------------------------------
+    def on_shortcut(self, ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = body.get("message") or {}
+        channel_id = (body.get("channel") or {}).get("id", "")
+        user_id = body["user"]["id"]
+        profile = self.core.repo.get_person(PLATFORM, message.get("user") or user_id)
+        lang = (self.locale(user_id) or "nl")[:2]
+        text = self.story(channel_id, message) if channel_id else str(message.get("text", ""))
+        from bot.capture import detect_outcome, extract_themes
+
+        client.views_open(trigger_id=body["trigger_id"], view=lesson_modal(
+            text=text, municipality=profile.municipality if profile else "", themes=extract_themes(text),
+            outcome=detect_outcome(text), learned="", contact_user=message.get("user") or user_id,
+            metadata={"team": body.get("team", {}).get("id", ""), "channel": channel_id,
+                      "ts": message.get("ts", ""), "author": message.get("user", "")}, lang=lang))
+
+    def on_edit(self, ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        lesson = self.core.repo.get_lesson(int(body["actions"][0]["value"]))
+        if lesson is None:
+            return
+        contact = lesson.contact.user_id if lesson.contact and lesson.contact.platform == PLATFORM else ""
+        client.views_open(trigger_id=body["trigger_id"], view=lesson_modal(
+            text=lesson.text, municipality=lesson.municipality, themes=lesson.themes, outcome=lesson.outcome,
+            learned=lesson.learned, contact_user=contact,
+            metadata={"team": lesson.source.workspace, "channel": lesson.source.channel_id,
+                      "ts": lesson.source.message_id, "author": lesson.captured_by.user_id,
+                      "platform": lesson.source.platform},
+            lang=(self.locale(body["user"]["id"]) or "nl")[:2]))
+
+    def on_form_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = modal_values(view)
+        outcome = parse_outcome(values.get("outcome", "")) or Outcome.UNKNOWN
+        if not values.get("text", "").strip():
+            ack(response_action="errors", errors={"text": t("capture.empty")})
+            return
+        ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user_id = body["user"]["id"]
+        team_id, channel_id, ts = meta.get("team", ""), meta.get("channel", ""), meta.get("ts", "")
+        from_slack = channel_id and ts and meta.get("platform", PLATFORM) == PLATFORM
+        source = (self.source(team_id, channel_id, ts) if from_slack
+                  else Source(meta.get("platform", PLATFORM), team_id, channel_id,
+                              message_id=ts or f"form-{body.get('view', {}).get('id', '')}"))
+        contact = self.person(values["contact"]) if values.get("contact") else None
+        themes = [x.strip().lstrip("#").lower() for x in values.get("themes", "").split(",") if x.strip()]
+        request = CaptureRequest(text=values["text"], source=source, author=self.person(meta.get("author") or user_id),
+                                 captured_by=self.person(user_id), contact=contact,
+                                 municipality=values.get("municipality", ""), themes=themes, outcome=outcome,
+                                 learned=values.get("learned", ""), edited_by_form=True,
+                                 occurred_at=_when(ts) if ts else None)
+        try:
+            result = self.core.service.capture(request)
+        except LeerkringError as exc:
+            client.chat_postMessage(channel=user_id, text=t(exc.key, "nl", **exc.params))
+            return
+        text = capture_confirmation(result.lesson, result.created, result.lang, result.notices)
+        if channel_id:
+            self.confirm(client, channel_id, user_id, result.lesson, text)
+        else:
+            client.chat_postMessage(channel=user_id, text=escape(text))
+
+    # -- buttons ---------------------------------------------------------------------------------
+    def on_undo(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        lang = (self.locale(user_id) or "nl")[:2]
+        try:
+            lesson = self.core.service.delete_lesson(self.person(user_id), int(body["actions"][0]["value"]))
+        except LeerkringError as exc:
+            respond(text=t(exc.key, lang, **exc.params), response_type="ephemeral", replace_original=False)
+            return
+        respond(text=t("delete.done", lang, short_id=lesson.short_id), response_type="ephemeral",
+                replace_original=True)
+
+    def on_feedback(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        action = body["actions"][0]
+        data = json.loads(action.get("value") or "{}")
+        user_id = body["user"]["id"]
+        self.core.service.feedback(self.person(user_id), data.get("q"), data.get("l"),
+                                   action["action_id"] == "leerkring_helpful")
+        respond(text=t("feedback.thanks", (self.locale(user_id) or "nl")[:2]), response_type="ephemeral",
+                replace_original=False)
+
+    def on_keep_open(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        data = json.loads(body["actions"][0].get("value") or "{}")
+        if data.get("q"):
+            self.core.repo.keep_question_open(int(data["q"]), PLATFORM, user_id)
+        lang = (self.locale(user_id) or "nl")[:2]
+        respond(text=t("question.kept_open", lang), response_type="ephemeral", replace_original=False)
+
+    def on_introduce(self, ack: Any, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        ack()
+        data = json.loads(body["actions"][0].get("value") or "{}")
+        user_id = body["user"]["id"]
+        lang = (self.locale(user_id) or "nl")[:2]
+        lesson = self.core.repo.get_lesson(int(data.get("l", 0)))
+        contact = lesson.contact if lesson else None
+        if lesson is None or contact is None or contact.platform != PLATFORM or not contact.user_id:
+            respond(text=t("intro.unavailable", lang), response_type="ephemeral", replace_original=False)
+            return
+        person = self.core.repo.get_person(PLATFORM, contact.user_id)
+        if person is not None and not person.accepts_introductions:
+            respond(text=t("intro.declined", lang), response_type="ephemeral", replace_original=False)
+            return
+        channel = client.conversations_open(users=f"{user_id},{contact.user_id}")["channel"]["id"]
+        asker_profile = self.core.repo.get_person(PLATFORM, user_id)
+        place = asker_profile.municipality if asker_profile and asker_profile.municipality else "?"
+        text = t("intro.message", lang, contact=f"<@{contact.user_id}>", asker=f"<@{user_id}>",
+                 municipality=escape(place), title=escape(lesson.title), short_id=lesson.short_id)
+        client.chat_postMessage(channel=channel, text=text)
+        respond(text=t("intro.done", lang), response_type="ephemeral", replace_original=False)

@@ -1,0 +1,174 @@
+"""Block Kit for answers, confirmations and the lesson form. Quoted user text never pings anyone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.capture import snippet
+from bot.messages import t
+from bot.model import Answer, Hit, Lesson, Outcome
+from bot.render import OUTCOME_ICON, format_date, outcome_label, render_answer, summary_line
+
+MAX_BLOCKS = 50
+MAX_TEXT = 3000
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: `<!channel>`, `<@U…>` and links in quoted text become inert."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": {"type": "plain_text", "text": _cut(text, MAX_BUTTON_TEXT),
+                                                "emoji": True},
+                     "action_id": action_id, "value": value[:MAX_VALUE]}
+    if style:
+        button["style"] = style
+    return button
+
+
+def contact_mrkdwn(lesson: Lesson, lang: str) -> str:
+    """The contact as a real mention when they are on Slack, otherwise their (escaped) name."""
+    contact = lesson.contact
+    if contact is None or not (contact.user_id or contact.name):
+        return t("answer.no_contact", lang)
+    if contact.platform == "slack" and contact.user_id:
+        return f"<@{contact.user_id}>"
+    where = {"mattermost": " (Mattermost)"}.get(contact.platform, "")
+    return escape(contact.name or contact.user_id) + where
+
+
+def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: bool) -> list[Block]:
+    lesson = hit.lesson
+    title = escape(lesson.title or snippet(lesson.text, 80))
+    if lesson.source.permalink:
+        title = f"<{lesson.source.permalink}|{title}>"
+    place = escape(lesson.municipality) if lesson.municipality else t("answer.unknown_municipality", lang)
+    when = format_date(lesson.occurred_at or lesson.created_at, lang)
+    lines = [f"*{title}*",
+             f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when}",
+             escape(snippet(lesson.text, 400))]
+    if lesson.learned:
+        lines.append(f"_{t('answer.learned', lang)}:_ {escape(snippet(lesson.learned, 300))}")
+    blocks: list[Block] = [_mrkdwn("\n".join(lines))]
+    context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
+    if lesson.themes:
+        context += " · " + escape(" ".join(f"#{theme}" for theme in lesson.themes))
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(context)}]})
+    value = json.dumps({"l": lesson.id, "q": question_id})
+    buttons = []
+    if can_introduce:
+        buttons.append(_button("🤝 " + ("Breng me in contact" if lang == "nl" else "Introduce me"),
+                               "leerkring_intro", value, "primary"))
+    buttons.append(_button("👍 " + ("Nuttig" if lang == "nl" else "Helpful"), "leerkring_helpful", value))
+    buttons.append(_button("👎 " + ("Niet nuttig" if lang == "nl" else "Not helpful"), "leerkring_unhelpful", value))
+    blocks.append({"type": "actions", "block_id": f"lesson-{lesson.id}", "elements": buttons})
+    return blocks
+
+
+def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
+                  can_introduce: set[int] | None = None) -> tuple[list[Block], str]:
+    """Blocks and the plain-text fallback for an answer (or for `hits`, e.g. the private ones)."""
+    lang = answer.lang
+    hits = answer.hits if hits is None else hits
+    fallback = escape(render_answer(Answer(answer.question, lang, hits, answer.question_id, 0)))
+    if not hits:
+        text = t("answer.none", lang, question=answer.question)
+        blocks = [_mrkdwn(escape(text))]
+        blocks.append({"type": "actions", "elements": [
+            _button("📌 " + ("Houd mijn vraag open" if lang == "nl" else "Keep my question open"),
+                    "leerkring_keep_open", json.dumps({"q": answer.question_id}))]})
+        return blocks, escape(text)
+    blocks = [_mrkdwn(escape(t("answer.intro", lang, question=answer.question)))]
+    summary = summary_line(hits, lang)
+    if summary:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(summary)}]})
+    for hit in hits:
+        part = [{"type": "divider"}, *hit_blocks(hit, lang, answer.question_id,
+                                                 can_introduce=hit.lesson.id in (can_introduce or set()))]
+        if len(blocks) + len(part) > MAX_BLOCKS:
+            break
+        blocks.extend(part)
+    return blocks, _cut(fallback, 3900)
+
+
+def confirmation_blocks(text: str, lesson: Lesson, lang: str) -> list[Block]:
+    value = str(lesson.id)
+    return [
+        _mrkdwn(escape(text)),
+        {"type": "actions", "block_id": f"capture-{lesson.id}", "elements": [
+            _button("✏️ " + ("Bewerken" if lang == "nl" else "Edit"), "leerkring_edit", value),
+            _button("↩️ " + ("Ongedaan maken" if lang == "nl" else "Undo"), "leerkring_undo", value, "danger"),
+        ]},
+    ]
+
+
+OUTCOME_OPTIONS = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOWN]
+
+
+def lesson_modal(*, text: str, municipality: str, themes: list[str], outcome: Outcome, learned: str,
+                 contact_user: str, metadata: dict[str, str], lang: str = "nl") -> Block:
+    """The form behind the 'Bewaar als les' shortcut and the edit button."""
+    nl = lang != "en"
+
+    def option(o: Outcome) -> Block:
+        return {"text": {"type": "plain_text", "text": outcome_label(o, lang)}, "value": o.value}
+
+    def text_input(block_id: str, label: str, value: str, *, multiline: bool = False,
+                   optional: bool = True, limit: int = 3000) -> Block:
+        element: Block = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+        if value:
+            element["initial_value"] = value[:limit]
+        return {"type": "input", "block_id": block_id, "optional": optional, "element": element,
+                "label": {"type": "plain_text", "text": label}}
+
+    contact: Block = {"type": "users_select", "action_id": "value"}
+    if contact_user:
+        contact["initial_user"] = contact_user
+    return {
+        "type": "modal", "callback_id": "leerkring_lesson",
+        "title": {"type": "plain_text", "text": "Bewaar als les" if nl else "Save as lesson"},
+        "submit": {"type": "plain_text", "text": "Bewaar" if nl else "Save"},
+        "close": {"type": "plain_text", "text": "Annuleer" if nl else "Cancel"},
+        "private_metadata": json.dumps(metadata),
+        "blocks": [
+            text_input("text", "Het verhaal" if nl else "The story", text, multiline=True, optional=False),
+            text_input("municipality", "Gemeente of organisatie" if nl else "Municipality or organisation",
+                       municipality, limit=150),
+            text_input("themes", "Thema's (gescheiden door komma's)" if nl else "Themes (comma separated)",
+                       ", ".join(themes), limit=300),
+            {"type": "input", "block_id": "outcome", "label": {"type": "plain_text", "text": "Uitkomst" if nl
+                                                                else "Outcome"},
+             "element": {"type": "static_select", "action_id": "value",
+                         "options": [option(o) for o in OUTCOME_OPTIONS], "initial_option": option(outcome)}},
+            text_input("learned", "Wat is er geleerd, en waarom?" if nl else "What was learned, and why?", learned,
+                       multiline=True),
+            {"type": "input", "block_id": "contact", "optional": True,
+             "label": {"type": "plain_text", "text": "Contactpersoon" if nl else "Contact person"},
+             "element": contact},
+        ],
+    }
+
+
+def modal_values(view: Block) -> dict[str, str]:
+    """The submitted form's values, by block id."""
+    out: dict[str, str] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        element = actions.get("value", {})
+        value = (element.get("value") or element.get("selected_user")
+                 or (element.get("selected_option") or {}).get("value") or "")
+        out[block_id] = value
+    return out

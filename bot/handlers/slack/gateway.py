@@ -1,0 +1,137 @@
+"""Slack Web API look-ups the adapter needs, with short-lived caches (membership, channels, users)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.model import Asker, Visibility
+
+TTL = 300.0  # seconds a membership or profile look-up is trusted
+
+
+@dataclass
+class SlackUser:
+    id: str
+    name: str
+    locale: str
+    is_bot: bool
+    deleted: bool
+
+
+class _Cache:
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item and time.monotonic() - item[0] < self.ttl:
+                return item[1]
+            return None
+
+    def put(self, key: Any, value: Any) -> Any:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+        return value
+
+
+class SlackGateway:
+    """Reads channels, members and users through the bot's WebClient; also the core's access checker."""
+
+    def __init__(self, client: WebClient, ttl: float = TTL) -> None:
+        self.client = client
+        self._members = _Cache(ttl)
+        self._channels = _Cache(ttl)
+        self._users = _Cache(ttl)
+
+    # -- the core's AccessChecker ----------------------------------------------------------------
+    def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool:
+        if platform != "slack" or asker.platform != "slack":
+            return False
+        if workspace and asker.workspace and workspace != asker.workspace:
+            return False
+        return asker.user_id in self.members(channel_id)
+
+    def members(self, channel_id: str) -> set[str]:
+        cached = self._members.get(channel_id)
+        if cached is not None:
+            return set(cached)
+        members: set[str] = set()
+        cursor = None
+        try:
+            while True:
+                response = self.client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+                members.update(response.get("members", []))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError:
+            members = set()  # the bot is not in that channel (any more): nobody gets to see its lessons
+        return set(self._members.put(channel_id, frozenset(members)))
+
+    def visibility(self, channel_id: str) -> tuple[Visibility, str]:
+        """(visibility, name) of a channel."""
+        cached = self._channels.get(channel_id)
+        if cached is not None:
+            return cached
+        try:
+            channel = self.client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError:
+            return Visibility.PRIVATE, channel_id  # unknown: treat as private, the safe choice
+        if channel.get("is_im") or channel.get("is_mpim"):
+            result = (Visibility.DM, channel.get("name", "") or "dm")
+        elif channel.get("is_private"):
+            result = (Visibility.PRIVATE, channel.get("name", ""))
+        else:
+            result = (Visibility.PUBLIC, channel.get("name", ""))
+        return self._channels.put(channel_id, result)
+
+    def user(self, user_id: str) -> SlackUser:
+        cached = self._users.get(user_id)
+        if cached is not None:
+            return cached
+        try:
+            info = self.client.users_info(user=user_id, include_locale=True)["user"]
+        except SlackApiError:
+            return SlackUser(user_id, user_id, "", False, False)
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
+        return self._users.put(user_id, SlackUser(user_id, name or user_id, info.get("locale", ""),
+                                                  bool(info.get("is_bot")), bool(info.get("deleted"))))
+
+    def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """One message by timestamp, also when it is a reply in a thread."""
+        history = self.client.conversations_history(channel=channel_id, latest=ts, oldest=ts, inclusive=True,
+                                                    limit=1)
+        messages = history.get("messages") or []
+        if messages and messages[0].get("ts") == ts:
+            return dict(messages[0])
+        replies = self.client.conversations_replies(channel=channel_id, ts=ts, latest=ts, inclusive=True, limit=1)
+        for message in replies.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+        return None
+
+    def thread(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            response = self.client.conversations_replies(channel=channel_id, ts=ts, cursor=cursor, limit=200)
+            messages.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return messages
+
+    def permalink(self, channel_id: str, ts: str) -> str:
+        try:
+            return str(self.client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink") or "")
+        except SlackApiError:
+            return ""

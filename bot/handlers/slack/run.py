@@ -1,0 +1,133 @@
+"""Run the Slack bot: Socket Mode (default, works behind a firewall) or HTTP mode, and backfill."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.bootstrap import App as Core
+from bot.config import Settings
+from bot.errors import ConfigurationError, LeerkringError
+from bot.handlers.slack.adapter import SlackAdapter
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient on the configured API URL that retries on 429 (Retry-After), 5xx and dropped connections."""
+    if token is None:
+        if settings.slack_bot_token is None:
+            raise ConfigurationError("config.slack_token")
+        token = settings.slack_bot_token.get_secret_value()
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(token=token, base_url=base_url, retry_handlers=[
+        RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=3)])
+
+
+def build_bolt(core: Core, *, client: WebClient | None = None, http: bool = False) -> tuple[App, SlackAdapter]:
+    """The bolt App with Leerkring's listeners. In Socket Mode requests are not signed."""
+    settings = core.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    if http and not secret:
+        raise ConfigurationError("config.slack_signing_secret")
+    bolt = App(client=client or web_client(settings), signing_secret=secret or "unused-in-socket-mode",
+               request_verification_enabled=http, name="leerkring")
+    return bolt, SlackAdapter(core, bolt)
+
+
+def socket_mode_handler(bolt: App, app_token: str) -> SocketModeHandler:
+    return SocketModeHandler(bolt, app_token=app_token)
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+def wsgi_app(bolt: App) -> Callable[..., Iterable[bytes]]:
+    """Events, commands and interactivity on `/slack/events`; health on `/healthz`."""
+    handler = SlackRequestHandler(bolt)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if environ.get("PATH_INFO") != "/slack/events":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def http_server(bolt: App, host: str, port: int) -> WSGIServer:
+    return make_server(host, port, wsgi_app(bolt), server_class=_ThreadingServer, handler_class=_QuietHandler)
+
+
+def run(core: Core) -> None:
+    """Run until stopped, in the mode the settings ask for."""
+    settings = core.settings
+    if settings.slack_mode == "http":
+        bolt, _ = build_bolt(core, http=True)
+        server = http_server(bolt, "0.0.0.0", settings.slack_port)
+        log.info("slack: HTTP mode on port %d (/slack/events, /healthz)", settings.slack_port)
+        server.serve_forever()
+        return
+    if settings.slack_app_token is None:
+        raise ConfigurationError("config.slack_app_token")
+    bolt, _ = build_bolt(core)
+    log.info("slack: Socket Mode")
+    socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
+
+
+def backfill(core: Core, adapter: SlackAdapter, channel: str, since: datetime | None,
+             progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Capture every message in a channel's history that carries a capture emoji.
+
+    Re-running is safe (the same message updates its one lesson); rate limits are retried by the client.
+    Returns (messages seen, lessons captured).
+    """
+    client = adapter.bolt.client
+    team_id = client.auth_test().get("team_id", "")
+    cursor = None
+    seen = captured = 0
+    while True:
+        response = client.conversations_history(channel=channel, cursor=cursor, limit=200,
+                                                oldest=str(since.timestamp()) if since else "0")
+        for message in response.get("messages") or []:
+            seen += 1
+            taggers = [user for reaction in message.get("reactions") or []
+                       if reaction.get("name") in adapter.emojis for user in reaction.get("users") or []]
+            if taggers and message.get("text"):
+                try:
+                    adapter.capture_message(team_id=team_id, channel_id=channel, message=dict(message),
+                                            tagger=taggers[0])
+                    captured += 1
+                except LeerkringError as exc:
+                    log.info("backfill: message %s skipped (%s)", message.get("ts"), exc.key)
+            if progress:
+                progress(1)
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return seen, captured
+
+

@@ -1,0 +1,255 @@
+"""A loopback fake of Slack: Web API routes, the Socket Mode websocket and response_url, on 127.0.0.1:0.
+
+The real slack_sdk / slack-bolt clients talk to it. It records every call so tests can assert what a
+user would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER = "UBOT"
+TEAM = "T0001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> status codes to answer first
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10), "fake Slack did not start"
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/link/", self._websocket)
+        app.router.add_post("/response/{id}", self._response_url)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        async def close() -> None:
+            for ws in list(self._sockets):
+                await ws.close()
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
+
+    # -- world -----------------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, locale: str = "nl-NL", **extra: Any) -> None:
+        self.users[user_id] = {"id": user_id, "name": name.lower().replace(" ", "."), "real_name": name,
+                               "locale": locale, "is_bot": False, "deleted": False,
+                               "profile": {"display_name": name, "real_name": name}, **extra}
+
+    def add_channel(self, channel_id: str, name: str, members: list[str], *, private: bool = False,
+                    im: bool = False) -> None:
+        self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private, "is_im": im,
+                                     "is_mpim": False}
+        self.members[channel_id] = list(members)
+        self.messages.setdefault(channel_id, [])
+
+    def post(self, channel_id: str, user: str, text: str, *, thread_ts: str = "", **extra: Any) -> dict[str, Any]:
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        message = {"type": "message", "user": user, "text": text, "ts": ts, **extra}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+            parent = self.find(channel_id, thread_ts)
+            parent["thread_ts"] = thread_ts
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+        self.messages.setdefault(channel_id, []).append(message)
+        return message
+
+    def find(self, channel_id: str, ts: str) -> dict[str, Any]:
+        return next(m for m in self.messages[channel_id] if m["ts"] == ts)
+
+    # -- reading what happened -------------------------------------------------------------------
+    def called(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Any, timeout: float = 15.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting for the bot")
+
+    # -- socket mode -----------------------------------------------------------------------------
+    def send(self, envelope_type: str, payload: dict[str, Any], *, envelope_id: str = "",
+             retry_attempt: int = 0) -> str:
+        """Push an envelope to every connected Socket Mode client; returns its envelope id."""
+        envelope_id = envelope_id or uuid.uuid4().hex
+        envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                    "accepts_response_payload": envelope_type != "events_api", "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else ""}
+        self.wait_for(lambda: self._sockets, timeout=15)
+
+        async def push() -> None:
+            for ws in list(self._sockets):
+                await ws.send_str(json.dumps(envelope))
+
+        asyncio.run_coroutine_threadsafe(push(), self._loop).result(10)
+        return envelope_id
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
+                                      "debug_info": {"host": "fake"}, "connection_info": {"app_id": "A1"}}))
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    with self._lock:
+                        self.acks.append(json.loads(message.data))
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            self.responses.append(body)
+        return web.json_response({"ok": True})
+
+    # -- web api ---------------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.read()
+        if request.content_type == "application/json":
+            params = json.loads(raw or b"{}")
+        else:
+            params = dict(parse_qsl(raw.decode()))
+            params.update(dict(request.query))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token", "")
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+            failures = self.fail_next.get(method)
+            status = failures.pop(0) if failures else 200
+        if status == 429:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        if status >= 500:
+            return web.Response(status=status, text="upstream trouble")
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": True})
+        return web.json_response(handler(params))
+
+    def api_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.test/", "team": "Gemeenten", "user": "leerkring",
+                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
+
+    def api_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4().hex}"}
+
+    def api_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p["channel"]
+        if channel.startswith("U"):  # a DM to a user
+            channel = "D" + channel
+            self.channels.setdefault(channel, {"id": channel, "name": "", "is_im": True, "is_private": True})
+        message = self.post(channel, BOT_USER, p.get("text", ""), thread_ts=p.get("thread_ts", "") or "",
+                            bot_id="BBOT", blocks=p.get("blocks"))
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def api_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"{time.time():.6f}"}
+
+    def api_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        stamp = p["message_ts"].replace(".", "")
+        return {"ok": True, "channel": p["channel"],
+                "permalink": f"https://gemeenten.slack.test/archives/{p['channel']}/p{stamp}"}
+
+    def api_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        messages = [m for m in self.messages.get(p["channel"], []) if m.get("thread_ts", m["ts"]) == m["ts"]]
+        if p.get("latest") and p.get("inclusive"):
+            messages = [m for m in messages if m["ts"] == p["latest"]]
+        return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+
+    def api_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        thread = [m for m in self.messages.get(p["channel"], [])
+                  if m["ts"] == p["ts"] or m.get("thread_ts") == p["ts"]]
+        if p.get("latest") and p.get("inclusive") and p.get("limit") in ("1", 1):
+            thread = [m for m in self.messages.get(p["channel"], []) if m["ts"] == p["latest"]]
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    def api_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(p["channel"])
+        return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+
+    def api_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p["channel"] not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": self.members[p["channel"]], "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = sorted(p["users"].split(","))
+        channel_id = "G" + "".join(u[-3:] for u in users).upper()
+        self.add_channel(channel_id, "", [*users, BOT_USER], private=True)
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def api_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(p["user"])
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def api_reactions_get(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self.find(p["channel"], p["timestamp"])
+        return {"ok": True, "type": "message", "message": message}
+
+    def api_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {**p["view"], "id": "V" + uuid.uuid4().hex[:8]}}

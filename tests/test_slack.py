@@ -1,0 +1,419 @@
+"""The Slack adapter, driven through the real slack-bolt and slack_sdk clients against a loopback fake Slack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+pytest.importorskip("slack_bolt")
+
+from fakes.slack_server import BOT_USER, TEAM, FakeSlack
+
+from bot.bootstrap import bootstrap
+from bot.handlers.slack.run import build_bolt, http_server, socket_mode_handler, web_client
+from bot.model import Asker
+from bot.search.embedder import HashingEmbedder
+
+ANNA, BRAM, CEES = "U0ANNA", "U0BRAM", "U0CEES"
+PUBLIC, PRIVATE = "C0ALGEMEEN", "G0ZORG"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    server = FakeSlack()
+    server.add_user(ANNA, "Anna de Vries")
+    server.add_user(BRAM, "Bram Peters")
+    server.add_user(CEES, "Cees Jansen", locale="en-US")
+    server.add_channel(PUBLIC, "algemeen", [ANNA, BRAM, CEES, BOT_USER])
+    server.add_channel(PRIVATE, "team-zorg", [ANNA, BOT_USER], private=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(fake, settings):  # type: ignore[no-untyped-def]
+    settings = settings.model_copy(update={"slack_api_url": fake.base_url})
+    core = bootstrap(settings, embedder=HashingEmbedder())
+    bolt, adapter = build_bolt(core, client=web_client(settings, token="xoxb-test"))
+    handler = socket_mode_handler(bolt, "xapp-test")
+    handler.connect()
+    yield core, adapter
+    handler.close()
+    core.close()
+
+
+def event(payload: dict[str, Any], event_id: str = "") -> dict[str, Any]:
+    return {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "event": payload, "type": "event_callback",
+            "event_id": event_id or "Ev" + uuid.uuid4().hex[:10], "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}
+
+
+def react(fake: FakeSlack, user: str, channel: str, ts: str, emoji: str = "bulb", *, added: bool = True,
+          event_id: str = "") -> str:
+    if added:
+        message = fake.find(channel, ts)
+        reactions = message.setdefault("reactions", [])
+        existing = next((r for r in reactions if r["name"] == emoji), None)
+        if existing is None:
+            reactions.append({"name": emoji, "users": [user], "count": 1})
+        elif user not in existing["users"]:
+            existing["users"].append(user)
+            existing["count"] += 1
+    payload = event({"type": "reaction_added" if added else "reaction_removed", "user": user, "reaction": emoji,
+                     "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": ts}, event_id)
+    fake.send("events_api", payload)
+    return payload["event_id"]
+
+
+def ephemeral_texts(fake: FakeSlack, user: str) -> list[str]:
+    return [c.params.get("text", "") for c in fake.called("chat.postEphemeral") if c.params.get("user") == user]
+
+
+def all_block_text(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def mention(fake: FakeSlack, user: str, channel: str, text: str, thread_ts: str = "") -> dict[str, Any]:
+    message = fake.post(channel, user, f"<@{BOT_USER}> {text}", thread_ts=thread_ts)
+    fake.send("events_api", event({"type": "app_mention", "user": user, "text": message["text"],
+                                   "ts": message["ts"], "channel": channel,
+                                   **({"thread_ts": thread_ts} if thread_ts else {})}))
+    return message
+
+
+def bot_posts(fake: FakeSlack) -> list[dict[str, Any]]:
+    return [c.params for c in fake.called("chat.postMessage")]
+
+
+STORY = ("Burgerbegroting in drie wijken: bewoners verdeelden 150.000 euro. Het is gelukt. #burgerbegroting\n"
+         "gemeente: Zwolle")
+
+
+# -- capture ------------------------------------------------------------------------------------------
+def test_reaction_captures_the_message_and_confirms_privately(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, STORY)
+    react(fake, BRAM, PUBLIC, message["ts"])
+    text = fake.wait_for(lambda: ephemeral_texts(fake, BRAM))[0]
+    assert "Bewaard als les #1" in text and "Zwolle" in text and "Contact: Anna de Vries" in text
+    lesson = core.repo.get_lesson(1)
+    assert lesson.contact.user_id == ANNA and lesson.captured_by.user_id == BRAM
+    assert lesson.source.permalink.startswith("https://gemeenten.slack.test/archives/C0ALGEMEEN/p")
+    confirm = fake.called("chat.postEphemeral")[0].params
+    assert {e["action_id"] for b in confirm["blocks"] if b["type"] == "actions" for e in b["elements"]} == {
+        "leerkring_edit", "leerkring_undo"}
+
+
+def test_the_same_event_delivered_twice_makes_one_lesson_and_one_confirmation(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, STORY)
+    event_id = react(fake, BRAM, PUBLIC, message["ts"])
+    fake.wait_for(lambda: ephemeral_texts(fake, BRAM))
+    react(fake, BRAM, PUBLIC, message["ts"], event_id=event_id)  # Slack's retry
+    react(fake, CEES, PUBLIC, message["ts"])  # another person tags the same message
+    fake.wait_for(lambda: ephemeral_texts(fake, CEES))
+    time.sleep(0.5)
+    assert len(ephemeral_texts(fake, BRAM)) == 1
+    assert core.repo.count_lessons() == 1
+
+
+def test_reaction_on_a_thread_parent_captures_the_thread_as_one_story(fake, slack):
+    core, _ = slack
+    parent = fake.post(PUBLIC, ANNA, "Wij probeerden een jongerenraad. #jongeren")
+    fake.post(PUBLIC, BRAM, "Hoe kregen jullie de jongeren binnen?", thread_ts=parent["ts"])
+    fake.post(PUBLIC, ANNA, "Via de sportclubs; scholen werkten niet.", thread_ts=parent["ts"])
+    react(fake, BRAM, PUBLIC, parent["ts"])
+    fake.wait_for(lambda: ephemeral_texts(fake, BRAM))
+    text = core.repo.get_lesson(1).text
+    assert "jongerenraad" in text and "Bram Peters: Hoe kregen" in text and "sportclubs" in text
+
+
+def test_other_emojis_are_ignored_and_the_capture_emoji_is_configurable(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, STORY)
+    react(fake, BRAM, PUBLIC, message["ts"], emoji="tada")
+    react(fake, BRAM, PUBLIC, message["ts"], emoji="leerkring")
+    fake.wait_for(lambda: ephemeral_texts(fake, BRAM))
+    assert core.repo.count_lessons() == 1
+
+
+def test_removing_the_last_capture_reaction_withdraws_the_lesson(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, STORY)
+    react(fake, BRAM, PUBLIC, message["ts"])
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    fake.find(PUBLIC, message["ts"])["reactions"] = []
+    react(fake, BRAM, PUBLIC, message["ts"], added=False)
+    fake.wait_for(lambda: core.repo.count_lessons() == 0)
+
+
+def test_editing_and_deleting_the_source_message_updates_and_removes_the_lesson(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, STORY)
+    react(fake, BRAM, PUBLIC, message["ts"])
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    edited = {**message, "text": "Geveltuinen in plaats van tegels, een wedstrijd tussen straten. #groen"}
+    fake.send("events_api", event({"type": "message", "subtype": "message_changed", "channel": PUBLIC,
+                                   "message": edited, "previous_message": message, "ts": "1.1",
+                                   "channel_type": "channel"}))
+    fake.wait_for(lambda: "Geveltuinen" in core.repo.get_lesson(1).text)
+    fake.send("events_api", event({"type": "message", "subtype": "message_deleted", "channel": PUBLIC,
+                                   "deleted_ts": message["ts"], "ts": "1.2", "channel_type": "channel"}))
+    fake.wait_for(lambda: core.repo.count_lessons() == 0)
+
+
+def test_mention_with_bewaar_in_a_thread_captures_the_thread(fake, slack):
+    core, _ = slack
+    parent = fake.post(PUBLIC, ANNA, "Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid")
+    mention(fake, BRAM, PUBLIC, "bewaar", thread_ts=parent["ts"])
+    fake.wait_for(lambda: ephemeral_texts(fake, BRAM))
+    lesson = core.repo.get_lesson(1)
+    assert "Buurtkamer" in lesson.text and lesson.contact.user_id == ANNA
+
+
+# -- asking ---------------------------------------------------------------------------------------
+def seed(fake: FakeSlack, core: Any) -> None:
+    for user, text in ((ANNA, STORY),
+                       (BRAM, "Burgerbegroting binnenstad: het is niet gelukt om jongeren te bereiken. "
+                              "#burgerbegroting\ngemeente: Deventer")):
+        message = fake.post(PUBLIC, user, text)
+        react(fake, CEES, PUBLIC, message["ts"])
+    fake.wait_for(lambda: core.repo.count_lessons() == 2)
+
+
+def test_mention_is_answered_in_the_thread_with_stories_contacts_and_buttons(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    question = mention(fake, CEES, PUBLIC, "Heeft een gemeente al eens een burgerbegroting geprobeerd?")
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if p.get("thread_ts") == question["ts"]])[0]
+    blocks = all_block_text(post["blocks"])
+    assert "Zwolle" in blocks and "Deventer" in blocks and "mislukt" in blocks
+    assert f"<@{ANNA}>" in blocks and f"<@{BRAM}>" in blocks  # contacts as real mentions
+    assert "2 gemeenten: 1 gelukt, 1 mislukt" in blocks
+    assert "leerkring_intro" in blocks and "leerkring_helpful" in blocks
+    assert "Zwolle" in post["text"]  # the plain-text fallback
+    assert len(post["blocks"]) <= 50
+
+
+def test_direct_message_is_answered_in_the_dm(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    fake.add_channel("D0CEES", "", [CEES, BOT_USER], im=True)
+    fake.send("events_api", event({"type": "message", "channel": "D0CEES", "channel_type": "im", "user": CEES,
+                                   "text": "burgerbegroting", "ts": "1700000999.000100"}))
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"] == "D0CEES"])[0]
+    assert "Zwolle" in all_block_text(post["blocks"])
+
+
+def test_a_story_with_channel_mentions_never_pings(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, "<!channel> <!here> <!everyone> Wijkbudget met <@U0CEES> & co: "
+                                      "<https://evil.test|klik> #wijkbudget")
+    react(fake, BRAM, PUBLIC, message["ts"])
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    mention(fake, CEES, PUBLIC, "wijkbudget")
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])[0]
+    everything = post["text"] + all_block_text(post["blocks"])
+    for dangerous in ("<!channel>", "<!here>", "<!everyone>", "<@U0CEES>", "<https://evil.test"):
+        assert dangerous not in everything
+    assert "&lt;!channel&gt;" in everything
+    confirmation = fake.called("chat.postEphemeral")[0].params
+    assert "<!channel>" not in confirmation["text"] + all_block_text(confirmation["blocks"])
+
+
+def test_private_channel_lessons_are_not_shown_to_outsiders_and_only_privately_to_members(fake, slack):
+    core, _ = slack
+    secret = fake.post(PRIVATE, ANNA, "Vertrouwelijk: de pilot met sensoren is mislukt. #zorgtechnologie")
+    react(fake, ANNA, PRIVATE, secret["ts"])
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    mention(fake, BRAM, PUBLIC, "pilot met sensoren")  # Bram is not in #team-zorg
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])[0]
+    assert "Vertrouwelijk" not in all_block_text(post["blocks"]) + post["text"]
+    mention(fake, ANNA, PUBLIC, "pilot met sensoren")  # Anna is; the public answer still may not quote it
+    posts = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p][1:])
+    assert "Vertrouwelijk" not in all_block_text(posts[0]["blocks"]) + posts[0]["text"]
+    private = fake.wait_for(lambda: [c.params for c in fake.called("chat.postEphemeral")
+                                     if c.params.get("user") == ANNA and "Vertrouwelijk" in json.dumps(c.params)
+                                     and c.params.get("blocks")])
+    assert private
+
+
+def test_rate_limited_then_delivered_once(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    fake.fail_next["chat.postMessage"] = [429]
+    mention(fake, CEES, PUBLIC, "burgerbegroting")
+    fake.wait_for(lambda: len(fake.called("chat.postMessage")) >= 2, timeout=20)  # a 429, then the retry
+    time.sleep(1.5)
+    assert len(fake.called("chat.postMessage")) == 2
+    delivered = [m for m in fake.messages[PUBLIC] if m.get("bot_id")]
+    assert len(delivered) == 1 and "Zwolle" in json.dumps(delivered[0]["blocks"])
+
+
+# -- slash command, shortcut, buttons -------------------------------------------------------------
+def command(fake: FakeSlack, user: str, text: str, channel: str = PUBLIC) -> None:
+    fake.send("slash_commands", {"token": "legacy", "team_id": TEAM, "team_domain": "gemeenten",
+                                 "channel_id": channel, "channel_name": "algemeen", "user_id": user,
+                                 "user_name": user.lower(), "command": "/leerkring", "text": text,
+                                 "api_app_id": "A1", "response_url": fake.response_url(),
+                                 "trigger_id": uuid.uuid4().hex})
+
+
+def test_slash_commands_answer_privately(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    command(fake, BRAM, "")
+    help_text = fake.wait_for(lambda: fake.responses)[0]
+    assert help_text["response_type"] == "ephemeral" and "/leerkring les &lt;verhaal&gt;" in help_text["text"]
+    command(fake, BRAM, "gemeente Den Haag")
+    assert "'s-Gravenhage" in fake.wait_for(lambda: fake.responses[1:])[0]["text"]
+    command(fake, BRAM, "vraag burgerbegroting")
+    answer = fake.wait_for(lambda: fake.responses[2:])[0]
+    assert answer["response_type"] == "ephemeral" and "Zwolle" in all_block_text(answer["blocks"])
+    command(fake, BRAM, "les Taalcafé voor nieuwkomers in de bibliotheek. Gelukt. #taal")
+    saved = fake.wait_for(lambda: fake.responses[3:])[0]
+    assert "Bewaard als les #3" in saved["text"] and "'s-Gravenhage" in saved["text"]
+    command(fake, BRAM, "vergeet")
+    assert "Ik bewaar over jou" in fake.wait_for(lambda: fake.responses[4:])[0]["text"]
+
+
+def test_english_locale_gets_english(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    command(fake, CEES, "help")
+    assert "I'm Leerkring" in fake.wait_for(lambda: fake.responses)[0]["text"]
+
+
+def test_message_shortcut_opens_a_prefilled_form_and_saves_it(fake, slack):
+    core, _ = slack
+    message = fake.post(PUBLIC, ANNA, "Energiecoaches bij 1.800 huishoudens. Het is gelukt. #energiearmoede")
+    fake.send("interactive", {"type": "message_action", "callback_id": "leerkring_save",
+                              "trigger_id": "trig-1", "team": {"id": TEAM}, "channel": {"id": PUBLIC},
+                              "user": {"id": BRAM}, "message": message, "response_url": fake.response_url()})
+    view = fake.wait_for(lambda: fake.called("views.open"))[0].params["view"]
+    text_block = next(b for b in view["blocks"] if b["block_id"] == "text")
+    assert text_block["element"]["initial_value"].startswith("Energiecoaches")
+    contact_block = next(b for b in view["blocks"] if b["block_id"] == "contact")
+    assert contact_block["element"]["initial_user"] == ANNA
+    state = {"values": {
+        "text": {"value": {"type": "plain_text_input", "value": "Energiecoaches bij 1.800 huishoudens."}},
+        "municipality": {"value": {"type": "plain_text_input", "value": "Groningen"}},
+        "themes": {"value": {"type": "plain_text_input", "value": "energiearmoede, armoede"}},
+        "outcome": {"value": {"type": "static_select", "selected_option": {"value": "mixed"}}},
+        "learned": {"value": {"type": "plain_text_input", "value": "Breng iets tastbaars mee."}},
+        "contact": {"value": {"type": "users_select", "selected_user": CEES}}}}
+    fake.send("interactive", {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": BRAM},
+                              "view": {**view, "state": state}})
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    lesson = core.repo.get_lesson(1)
+    assert (lesson.municipality, lesson.outcome.value, lesson.learned) == ("Groningen", "mixed",
+                                                                          "Breng iets tastbaars mee.")
+    assert lesson.themes == ["energiearmoede", "armoede"] and lesson.contact.user_id == CEES
+    assert lesson.edited_by_form and lesson.source.message_id == message["ts"]
+
+
+def block_action(fake: FakeSlack, user: str, action_id: str, value: str) -> None:
+    fake.send("interactive", {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user},
+                              "channel": {"id": PUBLIC}, "trigger_id": uuid.uuid4().hex,
+                              "response_url": fake.response_url(), "container": {"type": "message"},
+                              "actions": [{"action_id": action_id, "value": value, "type": "button",
+                                           "block_id": "b1", "action_ts": "1"}]})
+
+
+def lesson_in(core: Any, municipality: str) -> int:
+    return next(lesson.id for lesson in core.repo.iter_lessons() if lesson.municipality == municipality)
+
+
+def test_introduction_button_opens_a_group_dm_with_an_introduction(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    zwolle = lesson_in(core, "Zwolle")
+    block_action(fake, CEES, "leerkring_intro", json.dumps({"l": zwolle, "q": None}))
+    opened = fake.wait_for(lambda: fake.called("conversations.open"))[0]
+    assert set(opened.params["users"].split(",")) == {CEES, ANNA}
+    intro = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"].startswith("G")])[0]
+    assert f"<@{ANNA}>" in intro["text"] and f"<@{CEES}>" in intro["text"] and f"#{zwolle}" in intro["text"]
+
+
+def test_feedback_and_undo_buttons(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    zwolle = lesson_in(core, "Zwolle")  # Anna's story, tagged by Cees
+    block_action(fake, BRAM, "leerkring_helpful", json.dumps({"l": zwolle, "q": None}))
+    assert "Dank je" in fake.wait_for(lambda: fake.responses)[0]["text"]
+    block_action(fake, BRAM, "leerkring_undo", str(zwolle))  # Bram neither tagged it nor is its contact
+    refusal = fake.wait_for(lambda: fake.responses[1:])[0]
+    assert "alleen lessen verwijderen" in refusal["text"] and core.repo.get_lesson(zwolle) is not None
+    block_action(fake, CEES, "leerkring_undo", str(zwolle))
+    fake.wait_for(lambda: core.repo.get_lesson(zwolle) is None)
+    assert core.repo.person_data("slack", BRAM)["feedback"][0]["helpful"] is True
+
+
+def test_cross_platform_a_slack_lesson_is_found_from_the_console(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    result = core.service.ask("burgerbegroting", Asker("console", "piet", "Piet"))
+    assert {h.lesson.municipality for h in result.answer.hits} == {"Zwolle", "Deventer"}
+    assert all(h.lesson.source.permalink.startswith("https://gemeenten.slack.test/") for h in result.answer.hits)
+
+
+# -- HTTP mode ------------------------------------------------------------------------------------
+def signed(secret: str, body: bytes, *, stamp: int | None = None) -> dict[str, str]:
+    stamp = stamp or int(time.time())
+    base = f"v0:{stamp}:{body.decode()}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": signature}
+
+
+def test_http_mode_checks_signatures_and_has_a_health_endpoint(fake, settings):
+    from pydantic import SecretStr
+
+    settings = settings.model_copy(update={"slack_api_url": fake.base_url, "slack_mode": "http",
+                                           "slack_signing_secret": SecretStr("s3cret")})
+    core = bootstrap(settings, embedder=HashingEmbedder())
+    bolt, _ = build_bolt(core, client=web_client(settings, token="xoxb-test"), http=True)
+    server = http_server(bolt, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert urllib.request.urlopen(base + "/healthz", timeout=5).read() == b"ok"
+        body = urlencode({"command": "/leerkring", "text": "help", "user_id": BRAM, "channel_id": PUBLIC,
+                          "team_id": TEAM, "response_url": fake.response_url(), "trigger_id": "t1"}).encode()
+        bad = urllib.request.Request(base + "/slack/events", data=body, headers={
+            **signed("wrong", body), "Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(bad, timeout=5)
+        assert info.value.code == 401
+        good = urllib.request.Request(base + "/slack/events", data=body, headers={
+            **signed("s3cret", body), "Content-Type": "application/x-www-form-urlencoded"})
+        assert urllib.request.urlopen(good, timeout=5).status == 200
+        assert "/leerkring les &lt;verhaal&gt;" in fake.wait_for(lambda: fake.responses)[0]["text"]
+    finally:
+        server.shutdown()
+        core.close()
+
+
+# -- backfill --------------------------------------------------------------------------------------
+def test_backfill_imports_tagged_history_and_can_run_again(fake, slack):
+    from bot.handlers.slack.run import backfill
+
+    core, adapter = slack
+    tagged = fake.post(PUBLIC, ANNA, STORY, reactions=[{"name": "bulb", "users": [BRAM], "count": 1}])
+    fake.post(PUBLIC, BRAM, "Gewoon een bericht zonder label.")
+    assert backfill(core, adapter, PUBLIC, None) == (2, 1)
+    assert backfill(core, adapter, PUBLIC, None) == (2, 1)
+    assert core.repo.count_lessons() == 1
+    assert core.repo.get_lesson(1).source.message_id == tagged["ts"]
