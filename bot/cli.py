@@ -359,6 +359,23 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
     click.echo(f"{seen} messages read, {captured} lessons captured or updated.")
 
 
+@cli.command()
+@click.pass_context
+def mattermost(ctx: click.Context) -> None:
+    """Run the Mattermost bot (websocket, plus an HTTP listener for the slash command and buttons)."""
+    try:
+        from bot.handlers.mattermost.run import run
+    except ImportError as exc:
+        raise click.ClickException("Mattermost support is not installed: pip install 'leerkring[mattermost]'") from exc
+    app = _open_app(_settings(ctx))
+    try:
+        run(app)
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+
+
 # -- evaluation -------------------------------------------------------------------------------------
 @cli.command("eval")
 @click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

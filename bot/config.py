@@ -37,9 +37,22 @@ class Settings(BaseSettings):
     slack_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="SLACK_CAPTURE_EMOJIS")
     slack_answer_bots: bool = Field(default=False, alias="SLACK_ANSWER_BOTS")
 
+    # -- Mattermost -----------------------------------------------------------------------------
+    mattermost_url: str = Field(default="", alias="MATTERMOST_URL")
+    mattermost_token: SecretStr | None = Field(default=None, alias="MATTERMOST_TOKEN")
+    mattermost_listen: str = Field(default="0.0.0.0:8080", alias="MATTERMOST_LISTEN")
+    mattermost_public_url: str = Field(default="", alias="MATTERMOST_PUBLIC_URL")
+    mattermost_command_token: SecretStr | None = Field(default=None, alias="MATTERMOST_COMMAND_TOKEN")
+    mattermost_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="MATTERMOST_CAPTURE_EMOJIS")
+    mattermost_answer_bots: bool = Field(default=False, alias="MATTERMOST_ANSWER_BOTS")
+
     @property
     def capture_emojis(self) -> frozenset[str]:
-        return frozenset(e.strip().strip(":") for e in self.slack_capture_emojis.split(",") if e.strip())
+        return _emoji_set(self.slack_capture_emojis)
+
+    @property
+    def mattermost_emojis(self) -> frozenset[str]:
+        return _emoji_set(self.mattermost_capture_emojis)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -51,3 +64,7 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://"):]
             return url
         return f"sqlite:///{(self.data_dir / 'leerkring.sqlite3').resolve()}"
+
+
+def _emoji_set(text: str) -> frozenset[str]:
+    return frozenset(e.strip().strip(":") for e in text.split(",") if e.strip())

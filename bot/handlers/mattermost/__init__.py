@@ -1,0 +1,1 @@
+"""The Mattermost adapter: websocket events and REST calls through mattermostautodriver."""

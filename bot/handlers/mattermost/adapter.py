@@ -1,0 +1,354 @@
+"""Mattermost events and requests in, core calls out, attachments back.
+
+Every connected process receives every websocket event; each event is claimed in the shared database
+first, so two bot processes answer once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from mattermostautodriver import TypedDriver
+
+from bot.bootstrap import App as Core
+from bot.commands import CommandContext, capture_confirmation
+from bot.errors import LeerkringError
+from bot.handlers.mattermost.attachments import (
+    ActionSigner,
+    answer_post,
+    confirmation_attachment,
+    escape,
+)
+from bot.handlers.mattermost.gateway import API_ERRORS, MattermostGateway
+from bot.lang import language_for
+from bot.messages import t
+from bot.model import Asker, Hit, Lesson, PersonRef, Source, Visibility
+from bot.service import CaptureRequest
+
+log = logging.getLogger(__name__)
+PLATFORM = "mattermost"
+SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+
+
+def _when(millis: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(millis) / 1000, UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _json(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return default
+    return value if value is not None else default
+
+
+class MattermostAdapter:
+    def __init__(self, core: Core, driver: TypedDriver, *, bot_user_id: str, bot_username: str, site_url: str,
+                 public_url: str, signer: ActionSigner) -> None:
+        self.core = core
+        self.driver = driver
+        self.bot_user_id = bot_user_id
+        self.bot_username = bot_username
+        self.gateway = MattermostGateway(driver, site_url)
+        self.action_url = public_url.rstrip("/") + "/mattermost/action"
+        self.signer = signer
+        self.emojis = core.settings.mattermost_emojis
+        core.service.access = self.gateway
+
+    # -- websocket events ------------------------------------------------------------------------
+    def handle_raw(self, raw: str) -> None:
+        """One websocket message; never raises (one bad event must not stop the bot)."""
+        try:
+            message = json.loads(raw)
+        except json.JSONDecodeError:
+            log.warning("mattermost: a websocket message that is not JSON was ignored")
+            return
+        event = message.get("event")
+        if not event:
+            return  # status replies and other messages without an event
+        handler = getattr(self, "on_" + event, None)
+        if handler is None:
+            return
+        try:
+            handler(message.get("data") or {}, message.get("broadcast") or {})
+        except Exception:
+            log.exception("mattermost: handling %s failed", event)
+
+    def _first_time(self, key: str) -> bool:
+        if self.core.service.claim_event("mm:" + key):
+            return True
+        log.info("mattermost: event %s already handled; skipped", key)
+        return False
+
+    def on_posted(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        post = _json(data.get("post"), {})
+        if not post or post.get("user_id") == self.bot_user_id or post.get("type"):
+            return  # our own echo, or a system message
+        props = post.get("props") or {}
+        if str(props.get("from_bot", "")).lower() == "true" and not self.core.settings.mattermost_answer_bots:
+            return
+        mentions = _json(data.get("mentions"), [])
+        text = post.get("message", "")
+        channel_type = data.get("channel_type", "")
+        mentioned = self.bot_user_id in mentions or f"@{self.bot_username}" in text
+        if channel_type != "D" and not mentioned:
+            return
+        if not self._first_time(f"posted:{post['id']}"):
+            return
+        question = re.sub(rf"@{re.escape(self.bot_username)}\b", " ", text).strip()
+        root_id = post.get("root_id") or ""
+        if mentioned and SAVE_WORDS.search(question.split("\n", 1)[0]) and (root_id or len(question.split()) > 1):
+            self._capture_by_mention(post, question, data.get("team_id", ""))
+            return
+        self.answer(post["channel_id"], post["user_id"], question, root_id=root_id or post["id"],
+                    team_id=data.get("team_id", ""), in_dm=channel_type == "D")
+
+    def on_reaction_added(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        reaction = _json(data.get("reaction"), {})
+        if reaction.get("emoji_name") not in self.emojis or reaction.get("user_id") == self.bot_user_id:
+            return
+        key = f"reaction_added:{reaction['post_id']}:{reaction['user_id']}:{reaction['emoji_name']}:" \
+              f"{reaction.get('create_at', '')}"
+        if not self._first_time(key):
+            return
+        post = self.gateway.post(reaction["post_id"])
+        if post is None:
+            return
+        try:
+            lesson, text = self.capture_post(post, tagger=reaction["user_id"])
+        except LeerkringError as exc:
+            self.ephemeral(reaction["user_id"], post["channel_id"], t(exc.key, self.lang(reaction["user_id"]),
+                                                                      **exc.params))
+            return
+        self.confirm(reaction["user_id"], post["channel_id"], lesson, text, post.get("root_id", ""))
+
+    def on_reaction_removed(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        reaction = _json(data.get("reaction"), {})
+        if reaction.get("emoji_name") not in self.emojis:
+            return
+        key = f"reaction_removed:{reaction['post_id']}:{reaction['user_id']}:{reaction['emoji_name']}:" \
+              f"{reaction.get('create_at', '')}"
+        if not self._first_time(key):
+            return
+        post = self.gateway.post(reaction["post_id"])
+        if post is None:
+            return
+        lesson = self.core.repo.find_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
+                                               post["id"])
+        if lesson is None or lesson.edited_by_form:
+            return
+        try:
+            remaining = self.driver.reactions.get_reactions(post["id"]) or []
+        except API_ERRORS:
+            remaining = []
+        if not any(r.get("emoji_name") in self.emojis for r in remaining):
+            self.core.service.remove_by_source(PLATFORM, lesson.source.workspace, post["channel_id"], post["id"])
+
+    def on_post_edited(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        post = _json(data.get("post"), {})
+        if not post or not self._first_time(f"post_edited:{post['id']}:{post.get('edit_at') or post.get('update_at')}"):
+            return
+        lesson = self.core.repo.find_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
+                                               post["id"])
+        if lesson is None:
+            return
+        text = self.story(post) if lesson.source.thread_id == post["id"] else post.get("message", "")
+        try:
+            self.core.service.update_from_source(PLATFORM, lesson.source.workspace, post["channel_id"], post["id"],
+                                                 text)
+        except LeerkringError:
+            log.info("mattermost: edited post %s has no usable text; lesson kept", post["id"])
+
+    def on_post_deleted(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        post = _json(data.get("post"), {})
+        if post and self._first_time(f"post_deleted:{post['id']}"):
+            self.core.service.remove_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
+                                               post["id"])
+
+    # -- capture ---------------------------------------------------------------------------------
+    def team_of(self, channel_id: str) -> str:
+        return str(self.gateway.channel(channel_id).get("team_id") or "")
+
+    def person(self, user_id: str) -> PersonRef:
+        user = self.gateway.user(user_id)
+        return PersonRef(PLATFORM, user_id, user.name or user.username)
+
+    def lang(self, user_id: str) -> str:
+        return (self.gateway.user(user_id).locale or self.core.settings.default_language)[:2]
+
+    def story(self, post: dict[str, Any]) -> str:
+        root = post.get("root_id") or post["id"]
+        thread = self.gateway.thread(root)
+        if len(thread) <= 1:
+            return str(post.get("message", ""))
+        parts = [str(thread[0].get("message", ""))]
+        for reply in thread[1:]:
+            if reply.get("user_id") == self.bot_user_id:
+                continue
+            parts.append(f"{self.person(reply.get('user_id', '')).name}: {reply.get('message', '')}")
+        return "\n\n".join(part for part in parts if part.strip())
+
+    def capture_post(self, post: dict[str, Any], *, tagger: str,
+                     whole_thread: bool | None = None) -> tuple[Lesson, str]:
+        channel_id = post["channel_id"]
+        team_id = self.team_of(channel_id)
+        visibility, name = self.gateway.visibility(channel_id)
+        is_root = not post.get("root_id")
+        thread = whole_thread if whole_thread is not None else is_root
+        text = self.story(post) if thread else str(post.get("message", ""))
+        source = Source(PLATFORM, team_id, channel_id, name, visibility, post["id"],
+                        post["id"] if thread else str(post.get("root_id") or ""),
+                        self.gateway.permalink(team_id, post["id"]))
+        request = CaptureRequest(text=text, source=source, author=self.person(post.get("user_id") or tagger),
+                                 captured_by=self.person(tagger), occurred_at=_when(post.get("create_at")))
+        match = re.search(r"(?im)^\s*(?:contact|contactpersoon)\s*[:=]\s*@([\w.\-]+)", text)
+        if match:
+            try:
+                contact = self.driver.users.get_user_by_username(match.group(1))
+                request.contact = PersonRef(PLATFORM, contact["id"], self.person(contact["id"]).name)
+            except API_ERRORS:
+                pass
+        result = self.core.service.capture(request)
+        return result.lesson, capture_confirmation(result.lesson, result.created, result.lang, result.notices)
+
+    def _capture_by_mention(self, post: dict[str, Any], question: str, team_id: str) -> None:
+        root_id = post.get("root_id") or ""
+        try:
+            if root_id:
+                root = self.gateway.post(root_id)
+                if root is None:
+                    return
+                lesson, text = self.capture_post(root, tagger=post["user_id"], whole_thread=True)
+            else:
+                own = {**post, "message": SAVE_WORDS.sub("", question, count=1).strip()}
+                lesson, text = self.capture_post(own, tagger=post["user_id"], whole_thread=False)
+        except LeerkringError as exc:
+            self.ephemeral(post["user_id"], post["channel_id"], t(exc.key, self.lang(post["user_id"]), **exc.params))
+            return
+        self.confirm(post["user_id"], post["channel_id"], lesson, text, root_id)
+
+    def confirm(self, user_id: str, channel_id: str, lesson: Lesson, text: str, root_id: str = "") -> None:
+        lang = language_for(text, self.gateway.user(user_id).locale, self.core.settings.default_language)
+        self.ephemeral(user_id, channel_id, escape(text), root_id,
+                       [confirmation_attachment(lesson, lang, action_url=self.action_url, signer=self.signer)])
+
+    def ephemeral(self, user_id: str, channel_id: str, message: str, root_id: str = "",
+                  attachments: list[dict[str, Any]] | None = None) -> None:
+        post: dict[str, Any] = {"channel_id": channel_id, "message": message}
+        if root_id:
+            post["root_id"] = root_id
+        if attachments:
+            post["props"] = {"attachments": attachments}
+        self.driver.posts.create_post_ephemeral(user_id, post)
+
+    # -- asking ----------------------------------------------------------------------------------
+    def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker:
+        visibility, _ = self.gateway.visibility(channel_id) if channel_id else (Visibility.DM, "")
+        user = self.gateway.user(user_id)
+        if user.locale:
+            self.core.service.set_locale(PersonRef(PLATFORM, user_id, user.name), user.locale)
+        return Asker(PLATFORM, user_id, user.name, channel_id, Visibility.DM if private_reply else visibility,
+                     user.locale, team_id)
+
+    def usernames(self, hits: list[Hit]) -> dict[str, str]:
+        return {h.lesson.contact.user_id: self.gateway.user(h.lesson.contact.user_id).username
+                for h in hits if h.lesson.contact and h.lesson.contact.platform == PLATFORM
+                and h.lesson.contact.user_id}
+
+    def introducible(self, hits: list[Hit], asker_id: str) -> set[int]:
+        ids = set()
+        for hit in hits:
+            contact = hit.lesson.contact
+            if contact and contact.platform == PLATFORM and contact.user_id and contact.user_id != asker_id:
+                person = self.core.repo.get_person(PLATFORM, contact.user_id)
+                if person is None or person.accepts_introductions:
+                    ids.add(hit.lesson.id)
+        return ids
+
+    def render(self, result_answer: Any, hits: list[Hit], asker_id: str) -> tuple[str, list[dict[str, Any]]]:
+        return answer_post(result_answer, hits, action_url=self.action_url, signer=self.signer,
+                           usernames=self.usernames(hits), can_introduce=self.introducible(hits, asker_id))
+
+    def answer(self, channel_id: str, user_id: str, question: str, *, root_id: str, team_id: str,
+               in_dm: bool) -> None:
+        asker = self.asker(user_id, channel_id, team_id)
+        try:
+            result = self.core.service.ask(question, asker)
+        except LeerkringError as exc:
+            self.ephemeral(user_id, channel_id, t(exc.key, self.lang(user_id), **exc.params), root_id)
+            return
+        message, attachments = self.render(result.answer, result.answer.hits, user_id)
+        props = {"attachments": attachments} if attachments else None
+        self.driver.posts.create_post(channel_id=channel_id, message=message, root_id=None if in_dm else root_id,
+                                      props=props)
+        if result.private_hits:
+            message, attachments = self.render(result.answer, result.private_hits, user_id)
+            self.ephemeral(user_id, channel_id, message, root_id, attachments)
+
+    # -- slash command and buttons (HTTP) --------------------------------------------------------
+    def on_command(self, form: dict[str, str]) -> dict[str, Any]:
+        user_id, channel_id, team_id = form.get("user_id", ""), form.get("channel_id", ""), form.get("team_id", "")
+        asker = self.asker(user_id, channel_id, team_id, private_reply=True)
+        visibility, name = self.gateway.visibility(channel_id)
+        trigger = form.get("trigger_id") or form.get("request_id") or ""
+        ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
+                             source=lambda: Source(PLATFORM, team_id, channel_id, name, visibility,
+                                                   f"cmd-{trigger or datetime.now(UTC).timestamp()}"))
+        reply = self.core.router.handle_command(form.get("text", ""), ctx)
+        response: dict[str, Any] = {"response_type": "ephemeral", "text": escape(reply.text)}
+        if reply.answer is not None:
+            hits = [*reply.answer.hits, *reply.private_hits]
+            message, attachments = self.render(reply.answer, hits, user_id)
+            response = {"response_type": "ephemeral", "text": message, "props": {"attachments": attachments}}
+        elif reply.lesson_id is not None:
+            lesson = self.core.repo.get_lesson(reply.lesson_id)
+            if lesson is not None:
+                response["props"] = {"attachments": [confirmation_attachment(
+                    lesson, asker.locale[:2] or "nl", action_url=self.action_url, signer=self.signer)]}
+        return response
+
+    def on_action(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A button press; the caller has checked the signature."""
+        context = payload.get("context") or {}
+        user_id = payload.get("user_id", "")
+        lang = self.lang(user_id)
+        action = context.get("action")
+        lesson_id = int(context.get("lesson") or 0)
+        if action in ("helpful", "unhelpful"):
+            self.core.service.feedback(self.person(user_id), context.get("question"), lesson_id, action == "helpful")
+            return {"ephemeral_text": t("feedback.thanks", lang)}
+        if action == "undo":
+            try:
+                lesson = self.core.service.delete_lesson(self.person(user_id), lesson_id)
+            except LeerkringError as exc:
+                return {"ephemeral_text": t(exc.key, lang, **exc.params)}
+            return {"update": {"message": t("delete.done", lang, short_id=lesson.short_id), "props": {}},
+                    "ephemeral_text": t("delete.done", lang, short_id=lesson.short_id)}
+        if action == "intro":
+            return {"ephemeral_text": self.introduce(user_id, lesson_id, lang)}
+        return {"ephemeral_text": t("error.generic", lang)}
+
+    def introduce(self, user_id: str, lesson_id: int, lang: str) -> str:
+        lesson = self.core.repo.get_lesson(lesson_id)
+        contact = lesson.contact if lesson else None
+        if lesson is None or contact is None or contact.platform != PLATFORM or not contact.user_id:
+            return t("intro.unavailable", lang)
+        person = self.core.repo.get_person(PLATFORM, contact.user_id)
+        if person is not None and not person.accepts_introductions:
+            return t("intro.declined", lang)
+        channel = self.driver.channels.create_group_channel([user_id, contact.user_id, self.bot_user_id])
+        profile = self.core.repo.get_person(PLATFORM, user_id)
+        place = profile.municipality if profile and profile.municipality else "?"
+        text = t("intro.message", lang, contact="@" + self.gateway.user(contact.user_id).username,
+                 asker="@" + self.gateway.user(user_id).username, municipality=escape(place),
+                 title=escape(lesson.title), short_id=lesson.short_id)
+        self.driver.posts.create_post(channel_id=channel["id"], message=text)
+        return t("intro.done", lang)

@@ -1,0 +1,127 @@
+"""Mattermost message attachments for answers and confirmations; quoted text never mentions anyone."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+
+from bot.capture import snippet
+from bot.messages import t
+from bot.model import Answer, Hit, Lesson, Outcome
+from bot.render import OUTCOME_ICON, format_date, outcome_label, render_answer, summary_line
+
+COLOURS = {Outcome.WORKED: "#2e7d32", Outcome.FAILED: "#c62828", Outcome.MIXED: "#ef6c00",
+           Outcome.UNKNOWN: "#757575"}
+_MENTION = re.compile(r"@(?=[\w.\-])")
+MAX_TEXT = 4000
+
+Attachment = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Break @all, @channel, @here and @user in quoted text with a zero-width space; no one is pinged."""
+    return _MENTION.sub("@\u200b", text)
+
+
+class ActionSigner:
+    """HMAC over a button's context: Mattermost does not sign button requests, so the bot does."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    @classmethod
+    def from_token(cls, token: str) -> ActionSigner:
+        return cls(hashlib.sha256(b"leerkring-actions:" + token.encode()).digest())
+
+    def _mac(self, context: dict[str, Any]) -> str:
+        body = json.dumps({k: v for k, v in context.items() if k != "sig"}, sort_keys=True).encode()
+        return hmac.new(self.key, body, hashlib.sha256).hexdigest()
+
+    def sign(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {**context, "sig": self._mac(context)}
+
+    def verify(self, context: dict[str, Any]) -> bool:
+        sig = context.get("sig")
+        return isinstance(sig, str) and hmac.compare_digest(sig, self._mac(context))
+
+
+def contact_text(lesson: Lesson, lang: str, usernames: dict[str, str]) -> str:
+    contact = lesson.contact
+    if contact is None or not (contact.user_id or contact.name):
+        return t("answer.no_contact", lang)
+    if contact.platform == "mattermost" and contact.user_id in usernames:
+        return f"@{usernames[contact.user_id]}"
+    where = {"slack": " (Slack)"}.get(contact.platform, "")
+    return escape(contact.name or contact.user_id) + where
+
+
+def _button(name: str, url: str, signer: ActionSigner, context: dict[str, Any], style: str = "default") -> Attachment:
+    return {"id": context["action"].replace("_", ""), "name": name, "type": "button", "style": style,
+            "integration": {"url": url, "context": signer.sign(context)}}
+
+
+def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: str, signer: ActionSigner,
+                   usernames: dict[str, str], can_introduce: bool) -> Attachment:
+    lesson = hit.lesson
+    place = escape(lesson.municipality) if lesson.municipality else t("answer.unknown_municipality", lang)
+    when = format_date(lesson.occurred_at or lesson.created_at, lang)
+    text = escape(snippet(lesson.text, 400))
+    if lesson.learned:
+        text += f"\n_{t('answer.learned', lang)}:_ {escape(snippet(lesson.learned, 300))}"
+    if lesson.themes:
+        text += "\n" + escape(" ".join(f"#{theme}" for theme in lesson.themes))
+    attachment: Attachment = {
+        "fallback": escape(f"{lesson.title} — {lesson.municipality}"),
+        "color": COLOURS[lesson.outcome],
+        "title": escape(f"{lesson.short_id} {lesson.title}"),
+        "text": text[:MAX_TEXT],
+        "fields": [
+            {"short": True, "title": "Gemeente" if lang == "nl" else "Municipality", "value": place},
+            {"short": True, "title": "Uitkomst" if lang == "nl" else "Outcome",
+             "value": f"{OUTCOME_ICON[lesson.outcome]} {outcome_label(lesson.outcome, lang)} · {when}"},
+            {"short": True, "title": t("answer.contact", lang), "value": contact_text(lesson, lang, usernames)},
+        ],
+    }
+    if lesson.source.permalink:
+        attachment["title_link"] = lesson.source.permalink
+    base = {"lesson": lesson.id, "question": question_id}
+    actions = []
+    if can_introduce:
+        actions.append(_button("🤝 " + ("Breng me in contact" if lang == "nl" else "Introduce me"), action_url,
+                               signer, {**base, "action": "intro"}, "primary"))
+    actions.append(_button("👍 " + ("Nuttig" if lang == "nl" else "Helpful"), action_url, signer,
+                           {**base, "action": "helpful"}))
+    actions.append(_button("👎 " + ("Niet nuttig" if lang == "nl" else "Not helpful"), action_url, signer,
+                           {**base, "action": "unhelpful"}))
+    attachment["actions"] = actions
+    return attachment
+
+
+def answer_post(answer: Answer, hits: list[Hit] | None = None, *, action_url: str, signer: ActionSigner,
+                usernames: dict[str, str], can_introduce: set[int]) -> tuple[str, list[Attachment]]:
+    """(message, attachments) for an answer, or for `hits` such as the ones only the asker may see."""
+    lang = answer.lang
+    hits = answer.hits if hits is None else hits
+    if not hits:
+        return escape(t("answer.none", lang, question=answer.question)), []
+    lines = [escape(t("answer.intro", lang, question=answer.question))]
+    summary = summary_line(hits, lang)
+    if summary:
+        lines.append(f"**{escape(summary)}**")
+    attachments = [hit_attachment(hit, lang, answer.question_id, action_url=action_url, signer=signer,
+                                  usernames=usernames, can_introduce=hit.lesson.id in can_introduce)
+                   for hit in hits]
+    return "\n".join(lines), attachments
+
+
+def plain(answer: Answer, hits: list[Hit]) -> str:
+    return escape(render_answer(Answer(answer.question, answer.lang, hits, answer.question_id, 0)))
+
+
+def confirmation_attachment(lesson: Lesson, lang: str, *, action_url: str, signer: ActionSigner) -> Attachment:
+    return {"fallback": lesson.short_id, "color": COLOURS[lesson.outcome], "actions": [
+        _button("↩️ " + ("Ongedaan maken" if lang == "nl" else "Undo"), action_url, signer,
+                {"action": "undo", "lesson": lesson.id}, "danger")]}
