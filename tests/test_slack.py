@@ -417,3 +417,14 @@ def test_backfill_imports_tagged_history_and_can_run_again(fake, slack):
     assert backfill(core, adapter, PUBLIC, None) == (2, 1)
     assert core.repo.count_lessons() == 1
     assert core.repo.get_lesson(1).source.message_id == tagged["ts"]
+
+
+def test_cross_platform_a_console_lesson_is_answered_in_slack(fake, slack):
+    from helpers import capture
+
+    core, _ = slack
+    capture(core.service, "Inloopspreekuur zonder afspraak in het dorpshuis. Het werkte goed. #wmo\ngemeente: Emmen")
+    mention(fake, CEES, PUBLIC, "inloopspreekuur zonder afspraak")
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])[0]
+    blocks = all_block_text(post["blocks"])
+    assert "Emmen" in blocks and "Anna de Vries" in blocks  # a console contact is named, not mentioned
