@@ -24,6 +24,7 @@ _FIELD_KEYS = {
     "geleerd": "learned", "learned": "learned", "lesson": "learned", "les": "learned",
     "titel": "title", "title": "title",
     "thema": "themes", "themas": "themes", "thema's": "themes", "themes": "themes", "theme": "themes",
+    "antwoord": "answers", "answers": "answers", "answer": "answers",
 }
 _KEY_ALT = "|".join(sorted((re.escape(k) for k in _FIELD_KEYS), key=len, reverse=True))
 _LINE_FIELD = re.compile(rf"^\s*({_KEY_ALT})\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -63,6 +64,7 @@ class ParsedLesson:
     contact: str = ""
     learned: str = ""
     title: str = ""
+    answers: int | None = None  # an open question's number this lesson answers
 
 
 def normalise_theme(raw: str) -> str:
@@ -122,7 +124,10 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
 
     def take(match: re.Match[str]) -> str:
         key = _FIELD_KEYS[match.group(1).lower()]
-        fields.setdefault(key, match.group(2).strip().strip('"').strip())
+        value = match.group(2).strip().strip('"').strip()
+        if key == "answers" and not value.lstrip("#").isdigit():
+            return match.group(0)  # "Antwoord: …" in a story is prose, not a question number
+        fields.setdefault(key, value)
         return ""
 
     story = _LINE_FIELD.sub(take, text)
@@ -148,6 +153,8 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
     parsed.contact = fields.get("contact", "")
     parsed.learned = fields.get("learned", "")
     parsed.title = fields.get("title", "")
+    number = fields.get("answers", "").lstrip("#")
+    parsed.answers = int(number) if number.isdigit() else None
     return parsed
 
 

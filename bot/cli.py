@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -267,36 +266,25 @@ def reindex(ctx: click.Context, full: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--png", "png", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the charts into this PNG file.")
 @click.pass_context
-def stats(ctx: click.Context, as_json: bool) -> None:
-    """Lessons per theme, municipality and outcome; questions asked and answered."""
+def stats(ctx: click.Context, as_json: bool, png: Path | None) -> None:
+    """Lessons per theme, municipality, province and outcome; questions asked and answered; knowledge gaps."""
     from bot.bootstrap import bootstrap
+    from bot.stats import compute, render_png, render_table
 
     app = bootstrap(_settings(ctx), start_index=False)
     try:
-        themes = Counter(theme for themes in app.repo.all_themes() for theme in themes)
-        asked, answered = app.repo.question_counts()
-        data = {
-            "lessons": app.repo.count_lessons(),
-            "outcomes": dict(app.repo.lesson_counts("outcome")),
-            "municipalities": dict(app.repo.lesson_counts("municipality")),
-            "themes": dict(themes.most_common()),
-            "questions": {"asked": asked, "answered": answered},
-            "unanswered": [text for text, _ in app.repo.unanswered_questions()],
-        }
+        data = compute(app.repo)
     finally:
         app.close()
+    if png is not None:
+        render_png(data, png)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"Lessen: {data['lessons']}")
-    for title in ("outcomes", "municipalities", "themes"):
-        click.echo(f"\n{title}:")
-        for name, count in list(data[title].items())[:15]:  # type: ignore[attr-defined]
-            click.echo(f"  {count:5d}  {name or '-'}")
-    click.echo(f"\nVragen: {asked} gesteld, {answered} beantwoord")
-    for text in data["unanswered"]:  # type: ignore[attr-defined]
-        click.echo(f"  open: {text}")
+    else:
+        click.echo(render_table(data))
 
 
 @cli.group()

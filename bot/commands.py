@@ -10,14 +10,15 @@ import shlex
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.capture import parse_outcome
-from bot.errors import InputError, LeerkringError
+from bot.errors import InputError, LeerkringError, NotFoundError
 from bot.lang import language_for
 from bot.messages import t
-from bot.model import Answer, Asker, Filters, Hit, Lesson, PersonRef, Source
+from bot.model import Answer, Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Source
 from bot.municipalities import parse_size_class, registry
-from bot.render import outcome_label
+from bot.render import format_date, outcome_label
 from bot.service import CaptureRequest, LeerkringService
 
 COMMANDS = {
@@ -28,8 +29,13 @@ COMMANDS = {
     "verwijder": "delete", "delete": "delete", "wis": "delete",
     "vergeet": "forget", "forget": "forget", "vergeetmij": "forget",
     "help": "help", "hulp": "help", "?": "help",
+    "open": "open", "vragen": "open", "questions": "open",
+    "introducties": "introductions", "introductions": "introductions", "voorstellen": "introductions",
+    "contact": "contact",
+    "stats": "stats", "statistieken": "stats", "statistics": "stats",
 }
-ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget"}
+ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget", "questions",
+                    "introductions"}
 
 _FILTER_KEYS = {
     "gemeente": "municipality", "municipality": "municipality",
@@ -50,6 +56,7 @@ class Reply:
     private_hits: list[Hit] = field(default_factory=list)
     ephemeral: bool = False
     lesson_id: int | None = None
+    chart: dict[str, Any] | None = None  # statistics an adapter may draw and upload as a picture
 
 
 def parse_filters(text: str) -> tuple[str, Filters]:
@@ -89,6 +96,8 @@ class CommandContext:
     # Builds the Source for a lesson captured by a command; the console makes a fresh message id.
     source: Callable[[], Source] | None = None
     locale: str = ""
+    # Turns a typed person ("<@U123>", "@anna", "Anna") into a PersonRef on this platform.
+    resolve_person: Callable[[str], PersonRef | None] | None = None
 
 
 class CommandRouter:
@@ -146,7 +155,10 @@ class CommandRouter:
                                                         visibility=ctx.asker.channel_visibility)
         result = self.service.capture(CaptureRequest(text=rest, source=source, author=ctx.person,
                                                      captured_by=ctx.person))
-        return Reply(capture_confirmation(result.lesson, result.created, result.lang, result.notices),
+        notices = list(result.notices)
+        if result.answered:
+            notices.append(("capture.answered", {"count": len(result.answered)}))
+        return Reply(capture_confirmation(result.lesson, result.created, result.lang, notices),
                      ephemeral=True, lesson_id=result.lesson.id)
 
     def _municipality(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
@@ -176,6 +188,71 @@ class CommandRouter:
         lesson = self.service.delete_lesson(ctx.person, int(number))
         return Reply(t("delete.done", lang, short_id=lesson.short_id), ephemeral=True)
 
+    def _open(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        words = rest.split()
+        if len(words) == 2 and words[0].lower() in {"sluit", "close", "dicht"} and words[1].lstrip("#").isdigit():
+            number = int(words[1].lstrip("#"))
+            closed = self.service.close_question(ctx.person, number)
+            return Reply(t("open.closed" if closed else "open.not_yours", lang, id=number), ephemeral=True)
+        questions = self.service.open_questions()
+        if not questions:
+            return Reply(t("open.none", lang), ephemeral=True)
+        mine = [q for q in questions if (q.platform, q.user_id) == (ctx.person.platform, ctx.person.user_id)]
+        others = [q for q in questions if q not in mine]
+        lines: list[str] = []
+        if mine:
+            lines.append(t("open.mine", lang))
+            lines += [f"  [{q.id}] {q.text} ({format_date(q.asked_at, lang)})" for q in mine]
+        if others:
+            lines.append(t("open.network", lang))
+            lines += [f"  [{q.id}] {q.text} — {q.asker_name or '?'} ({format_date(q.asked_at, lang)})"
+                      for q in others[:20]]
+        return Reply("\n".join(lines), ephemeral=True)
+
+    def _introductions(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        value = rest.strip().lower()
+        if value not in {"aan", "uit", "on", "off", "ja", "nee", "yes", "no"}:
+            person = self.service.person(ctx.person)
+            return Reply(t("intro.on" if person.accepts_introductions else "intro.off", lang), ephemeral=True)
+        accept = value in {"aan", "on", "ja", "yes"}
+        self.service.set_introductions(ctx.person, accept)
+        return Reply(t("intro.on" if accept else "intro.off", lang), ephemeral=True)
+
+    def _contact(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        words = rest.split()
+        if words and words[0].lower() in {"overdragen", "transfer", "overzetten"}:
+            if len(words) != 3:
+                return Reply(t("contact.usage", lang), ephemeral=True)
+            resolve = ctx.resolve_person or _person_from_name(ctx.person.platform)
+            old, new = resolve(words[1]), resolve(words[2])
+            for typed, found in ((words[1], old), (words[2], new)):
+                if found is None:
+                    return Reply(t("contact.unknown", lang, name=typed), ephemeral=True)
+            assert old is not None and new is not None
+            moved = self.service.move_contacts(ctx.person, old, new)
+            return Reply(t("contact.moved", lang, count=len(moved), name=new.name), ephemeral=True)
+        number = rest.strip().lstrip("#")
+        if not number.isdigit():
+            return Reply(t("contact.usage", lang), ephemeral=True)
+        lesson = self.service.repo.get_lesson(int(number))
+        if lesson is None:
+            raise NotFoundError(short_id=f"#{number}")
+        contact = lesson.contact
+        person = self.service.repo.get_person(contact.platform, contact.user_id) if contact else None
+        if contact is None or not lesson.contact_active:
+            return Reply(t("intro.unavailable", lang), ephemeral=True)
+        if person is not None and not person.accepts_introductions:
+            return Reply(t("intro.declined", lang), ephemeral=True)
+        place = f" ({lesson.municipality})" if lesson.municipality else ""
+        return Reply(t("intro.console", lang, contact=contact.name or contact.user_id, short_id=lesson.short_id,
+                       title=lesson.title, place=place), ephemeral=True)
+
+    def _stats(self, _rest: str, ctx: CommandContext, lang: str) -> Reply:
+        from bot.stats import compute, render_table
+
+        data = compute(self.service.repo)
+        return Reply(render_table(data, lang), ephemeral=True, chart=data)
+
     def _forget(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
         words = {w.lower() for w in shlex.split(rest)} if rest else set()
         if words & {"bevestig", "confirm", "ja", "yes"}:
@@ -188,6 +265,14 @@ class CommandRouter:
                        profile=profile), ephemeral=True)
 
 
+def _person_from_name(platform: str) -> Callable[[str], PersonRef | None]:
+    def resolve(text: str) -> PersonRef | None:
+        name = text.strip().lstrip("@")
+        return PersonRef(platform, name.lower(), name) if name else None
+
+    return resolve
+
+
 def capture_confirmation(lesson: Lesson, created: bool, lang: str,
                          notices: list[tuple[str, dict[str, object]]]) -> str:
     """The confirmation the tagger sees: short id, title, municipality, outcome, contact, notices."""
@@ -198,3 +283,12 @@ def capture_confirmation(lesson: Lesson, created: bool, lang: str,
                outcome=outcome_label(lesson.outcome, lang), contact=contact)]
     lines += [t(notice, lang, **params) for notice, params in notices]
     return "\n".join(lines)
+
+
+def answered_notice(question: OpenQuestion, lesson: Lesson, contact: str) -> str:
+    """What an asker is told when their open question gets an answer."""
+    lang = question.lang if question.lang in ("nl", "en") else "nl"
+    return t("open.answered", lang, date=format_date(question.asked_at, lang), question=question.text,
+             short_id=lesson.short_id, title=lesson.title,
+             municipality=lesson.municipality or t("answer.unknown_municipality", lang),
+             outcome=outcome_label(lesson.outcome, lang), contact=contact)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     max_hits: int = Field(default=5, ge=1, le=20, alias="LEERKRING_MAX_HITS")
     max_lesson_chars: int = Field(default=40_000, ge=1000, alias="LEERKRING_MAX_LESSON_CHARS")
 
+    keep_questions_open: bool = Field(default=True, alias="LEERKRING_KEEP_QUESTIONS_OPEN")
+    question_max_age_days: int = Field(default=90, ge=1, alias="LEERKRING_QUESTION_MAX_AGE_DAYS")
+    digest_cron: str = Field(default="0 9 * * mon", alias="LEERKRING_DIGEST_CRON")
+    digest_channels: str = Field(default="", alias="LEERKRING_DIGEST_CHANNELS")
+
     # -- Slack ----------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")

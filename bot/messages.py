@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "answer.contact": {"nl": "Contact", "en": "Contact"},
     "answer.source": {"nl": "Bron", "en": "Source"},
     "answer.learned": {"nl": "Geleerd", "en": "Learned"},
+    "answer.contact_gone": {"nl": "(niet meer bereikbaar)", "en": "(no longer reachable)"},
     "answer.no_contact": {"nl": "geen contactpersoon bekend", "en": "no contact known"},
     "answer.unknown_municipality": {"nl": "organisatie onbekend", "en": "organisation unknown"},
     "outcome.worked": {"nl": "gelukt", "en": "worked"},
@@ -119,6 +120,48 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": "This colleague prefers not to be introduced through me."},
     "intro.unavailable": {"nl": "Voor deze les weet ik niemand die ik kan voorstellen.",
                           "en": "I don't know anyone I can introduce for this lesson."},
+    "open.none": {"nl": "Er staan geen open vragen.", "en": "There are no open questions."},
+    "open.mine": {"nl": "Jouw open vragen:", "en": "Your open questions:"},
+    "open.network": {"nl": "Open vragen in het netwerk (bewaar een les met “antwoord: <nummer>” om er een te "
+                           "beantwoorden):",
+                     "en": "Open questions in the network (save a lesson with “answer: <number>” to answer one):"},
+    "open.closed": {"nl": "Vraag {id} is gesloten.", "en": "Question {id} is closed."},
+    "open.not_yours": {"nl": "Vraag {id} is niet (meer) een open vraag van jou.",
+                       "en": "Question {id} is not an open question of yours."},
+    "open.answered": {
+        "nl": "📬 Je vroeg op {date}: “{question}”. Er is nu een les die erbij past: {short_id} “{title}” "
+              "({municipality}, {outcome}). Contact: {contact}.",
+        "en": "📬 On {date} you asked: “{question}”. There is now a lesson that fits: {short_id} “{title}” "
+              "({municipality}, {outcome}). Contact: {contact}.",
+    },
+    "capture.answered": {"nl": "Deze les beantwoordt {count} open vraag/vragen; de vragenstellers krijgen bericht.",
+                         "en": "This lesson answers {count} open question(s); the askers have been told."},
+    "intro.on": {"nl": "Collega's kunnen je via mij voorstellen aan wie een vraag over je lessen heeft.",
+                 "en": "Colleagues can be introduced to you through me when they have a question about your lessons."},
+    "intro.off": {"nl": "Ik stel niemand meer aan je voor; je lessen blijven vindbaar.",
+                  "en": "I won't introduce anyone to you any more; your lessons stay findable."},
+    "intro.console": {"nl": "Neem contact op met {contact} over les {short_id} “{title}”{place}.",
+                      "en": "Get in touch with {contact} about lesson {short_id} “{title}”{place}."},
+    "contact.usage": {"nl": "Gebruik: contact overdragen <van> <naar>",
+                      "en": "Usage: contact transfer <from> <to>"},
+    "contact.moved": {"nl": "{count} les(sen) hebben nu {name} als contactpersoon.",
+                      "en": "{count} lesson(s) now have {name} as their contact."},
+    "contact.move_denied": {
+        "nl": "Alleen de contactpersoon zelf kan zijn lessen overdragen, of iemand anders als die persoon weg is.",
+        "en": "Only the contact can hand over their lessons, or someone else once that person has left.",
+    },
+    "contact.unknown": {"nl": "Ik weet niet wie “{name}” is.", "en": "I don't know who “{name}” is."},
+    "contact.left": {
+        "nl": "{name} is niet meer bereikbaar via dit platform. Je bewaarde les {short_id} “{title}” met {name} als "
+              "contact. Wie kan het verhaal nu vertellen? Gebruik “/leerkring contact overdragen {handle} <nieuwe "
+              "collega>”.",
+        "en": "{name} can no longer be reached here. You saved lesson {short_id} “{title}” with {name} as the "
+              "contact. Who can tell the story now? Use “/leerkring contact transfer {handle} <new colleague>”.",
+    },
+    "digest.title": {"nl": "📚 Leerkring-overzicht sinds {date}", "en": "📚 Leerkring digest since {date}"},
+    "digest.new": {"nl": "Nieuwe lessen per thema:", "en": "New lessons by theme:"},
+    "digest.open": {"nl": "Vragen die nog op een antwoord wachten:", "en": "Questions still waiting for an answer:"},
+    "digest.helpful": {"nl": "Meest nuttig gevonden:", "en": "Found most helpful:"},
     "feedback.thanks": {"nl": "Dank je, dat helpt om betere antwoorden te geven.",
                         "en": "Thanks, that helps to give better answers."},
     # -- help and errors --------------------------------------------------------------------------
@@ -132,9 +175,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}mijn                  – jouw lessen\n"
             "{p}verwijder <nummer>    – verwijder een les die je zelf bewaarde\n"
             "{p}vergeet               – bekijk en wis alles wat ik over jou bewaar\n"
+            "{p}open [sluit <nr>]     – open vragen (jouw en in het netwerk); sluit een eigen vraag\n"
+            "{p}introducties aan|uit  – mogen collega's via mij aan jou worden voorgesteld?\n"
+            "{p}contact <lesnummer>   – met wie je over een les kunt praten\n"
+            "{p}contact overdragen <van> <naar> – geef lessen een nieuwe contactpersoon\n"
+            "{p}stats                 – wat er gedeeld en gevraagd wordt, en waar kennis ontbreekt\n"
             "{p}help                  – deze uitleg\n"
             "Filters bij een vraag: gemeente=…, provincie=…, grootte=klein|middelgroot|groot|zeer groot, "
-            "thema=…, uitkomst=…"
+            "thema=…, uitkomst=…, of “in vergelijkbare gemeenten”"
         ),
         "en": (
             "I'm Leerkring: I keep lessons from municipal practice and find them again.\n"
@@ -145,9 +193,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}mine                  – your lessons\n"
             "{p}delete <number>       – delete a lesson you saved\n"
             "{p}forget                – see and erase everything I hold about you\n"
+            "{p}open [close <nr>]     – open questions (yours and the network's); close one of yours\n"
+            "{p}introductions on|off  – may colleagues be introduced to you through me?\n"
+            "{p}contact <lesson>      – who to talk to about a lesson\n"
+            "{p}contact transfer <from> <to> – give lessons a new contact\n"
+            "{p}stats                 – what is shared and asked, and where knowledge is missing\n"
             "{p}help                  – this help\n"
             "Filters with a question: municipality=…, province=…, size=small|medium|large|very large, "
-            "theme=…, outcome=…"
+            "theme=…, outcome=…, or “in similar municipalities”"
         ),
     },
     "command.unknown": {"nl": "Dat commando ken ik niet: “{command}”. Typ {p}help voor wat ik kan.",

@@ -95,6 +95,7 @@ class Lesson:
     revision: int
     deleted: bool = False
     edited_by_form: bool = False
+    contact_active: bool = True
 
     @property
     def short_id(self) -> str:
@@ -110,6 +111,18 @@ def lesson_search_text(title: str, text: str, learned: str, municipality: str, t
         title = ""  # a title taken from the first sentence would count that sentence twice
     parts = [title, text, learned, municipality, " ".join(themes)]
     return "\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: int
+    platform: str
+    user_id: str
+    asker_name: str
+    channel_id: str
+    text: str
+    lang: str
+    asked_at: datetime
 
 
 @dataclass(frozen=True)

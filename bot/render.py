@@ -45,8 +45,12 @@ def lesson_heading(lesson: Lesson, lang: str) -> str:
 
 def contact_text(lesson: Lesson, lang: str) -> str:
     if lesson.contact and lesson.contact.name:
-        return lesson.contact.name
+        return lesson.contact.name + inactive_note(lesson, lang)
     return t("answer.no_contact", lang)
+
+
+def inactive_note(lesson: Lesson, lang: str) -> str:
+    return "" if lesson.contact_active else " " + t("answer.contact_gone", lang)
 
 
 def source_text(lesson: Lesson) -> str:

@@ -6,6 +6,7 @@ It knows nothing of chat platforms: adapters hand it neutral requests and format
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from bot.model import (
     Hit,
     Lesson,
     LessonDraft,
+    OpenQuestion,
     OrganisationKind,
     Outcome,
     PersonRef,
@@ -34,6 +36,8 @@ from bot.search.engine import LessonMeta, SearchEngine
 from bot.storage.repository import Person, Repository
 
 log = logging.getLogger(__name__)
+_SIMILAR = re.compile(r"\b(in |bij |van )?(vergelijkbare|soortgelijke) gemeenten?\b|\b(in |by |from )?similar "
+                      r"(sized )?municipalit(y|ies)\b", re.IGNORECASE)
 
 LONG_LESSON = 4000  # characters; longer stories are kept whole, but the user is told answers show an extract
 
@@ -68,6 +72,7 @@ class CaptureRequest:
     learned: str | None = None
     title: str | None = None
     edited_by_form: bool = False
+    answers_question: int | None = None  # the open question this lesson was captured in reply to
 
 
 @dataclass
@@ -76,6 +81,21 @@ class CaptureResult:
     created: bool
     lang: str
     notices: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    answered: list[OpenQuestion] = field(default_factory=list)
+
+
+@dataclass
+class Digest:
+    """What a channel's digest says: new lessons by theme, open questions, the most helpful lessons."""
+
+    since: datetime
+    new_by_theme: dict[str, list[Lesson]]
+    open_questions: list[OpenQuestion]
+    helpful: list[tuple[Lesson, int]]
+
+    @property
+    def empty(self) -> bool:
+        return not self.new_by_theme and not self.helpful
 
 
 @dataclass
@@ -95,6 +115,8 @@ class LeerkringService:
         self.access: AccessChecker = access or SameChannelOnly()
         self.index_after_write = index_after_write
         self.on_lesson_saved: list[Callable[[Lesson], None]] = []
+        # platform -> delivers "your open question now has an answer" to the asker
+        self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:
@@ -145,7 +167,70 @@ class LeerkringService:
         self._index()
         for callback in self.on_lesson_saved:
             callback(lesson)
-        return CaptureResult(lesson, created, lang, notices)
+        answers = request.answers_question if request.answers_question is not None else parsed.answers
+        answered = self.answer_open_questions(lesson, explicit=answers)
+        return CaptureResult(lesson, created, lang, notices, answered)
+
+    # -- open questions --------------------------------------------------------------------------
+    def answer_open_questions(self, lesson: Lesson, explicit: int | None = None) -> list[OpenQuestion]:
+        """Open questions this new lesson answers (by the same rule as asking, or because it was
+        captured in reply to one); each asker is told once, through their platform's notifier."""
+        answered: list[OpenQuestion] = []
+        try:
+            questions = self.repo.open_questions(older_than_days=self.settings.question_max_age_days)
+        except Exception:
+            log.exception("open questions could not be read")
+            return answered
+        for question in questions:
+            if question.platform == lesson.captured_by.platform and question.user_id == lesson.captured_by.user_id \
+                    and question.id != explicit:
+                continue  # nobody needs to be told about their own lesson
+            if question.id != explicit and not self._lesson_answers(question, lesson):
+                continue
+            if not self._may_see(question, lesson) or not self.repo.answer_question(question.id, lesson.id):
+                continue
+            answered.append(question)
+            notify = self.notifiers.get(question.platform)
+            if notify is not None:
+                try:
+                    notify(question, lesson)
+                except Exception:
+                    log.exception("telling the asker of question %d failed", question.id)
+        return answered
+
+    def _lesson_answers(self, question: OpenQuestion, lesson: Lesson) -> bool:
+        try:
+            result = self.engine.search(question.text, k=20)
+        except Exception:
+            log.exception("matching open question %d failed", question.id)
+            return False
+        return any(s.lesson_id == lesson.id for s in result.matches)
+
+    def _may_see(self, question: OpenQuestion, lesson: Lesson) -> bool:
+        if lesson.source.visibility is Visibility.PUBLIC:
+            return True
+        asker = Asker(question.platform, question.user_id, question.asker_name, "", Visibility.DM)
+        src = lesson.source
+        return self.access.can_see(asker, src.platform, src.workspace, src.channel_id)
+
+    def open_questions(self) -> list[OpenQuestion]:
+        return self.repo.open_questions(older_than_days=self.settings.question_max_age_days)
+
+    def close_question(self, ref: PersonRef, question_id: int) -> bool:
+        return self.repo.close_question(question_id, ref.platform, ref.user_id)
+
+    # -- digest ----------------------------------------------------------------------------------
+    def digest(self, since: datetime) -> Digest:
+        new = [lesson for lesson in self.repo.lessons_since(since)
+               if lesson.source.visibility is Visibility.PUBLIC]
+        by_theme: dict[str, list[Lesson]] = {}
+        for lesson in new:
+            for theme in lesson.themes or ["overig"]:
+                by_theme.setdefault(theme, []).append(lesson)
+        helpful = [(lesson, n) for lesson, n in self.repo.most_helpful(since)
+                   if lesson.source.visibility is Visibility.PUBLIC]
+        return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
+                      self.open_questions()[:10], helpful)
 
     def update_from_source(self, platform: str, workspace: str, channel_id: str, message_id: str,
                            text: str) -> Lesson | None:
@@ -207,7 +292,12 @@ class LeerkringService:
                 private_ids.add(lesson_id)  # the asker may see it; this channel may not
             return False
 
-        result = self.engine.search(question, filters=filters, k=max(k * 4, 20), exclude=exclude)
+        question, filters = self._similar(question, profile, filters)
+        prefer = None
+        if profile and profile.municipality_code:
+            own = registry().by_code(profile.municipality_code)
+            prefer = (own.province, own.size_class) if own else None
+        result = self.engine.search(question, filters=filters, k=max(k * 4, 20), exclude=exclude, prefer=prefer)
         matches = result.matches
         lessons = self.repo.get_lessons([s.lesson_id for s in matches])
         hits = [Hit(lessons[s.lesson_id], s.score, s.dense_rank, s.lexical_rank)
@@ -216,11 +306,25 @@ class LeerkringService:
         private = _with_contrast([h for h in hits if h.lesson.id in private_ids], k)
         question_id = None
         if record:
-            question_id = self.repo.record_question(asker.platform, asker.user_id, asker.channel_id, question,
-                                                    lang, _filters_dict(filters), [h.lesson.id for h in public])
+            question_id = self.repo.record_question(
+                asker.platform, asker.user_id, asker.channel_id, question, lang, _filters_dict(filters),
+                [h.lesson.id for h in [*public, *private]], keep_open=self.settings.keep_questions_open,
+                asker_name=asker.name)
         answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
                         withheld=len(private))
         return AskResult(answer, private)
+
+    @staticmethod
+    def _similar(question: str, profile: Person | None, filters: Filters | None) -> tuple[str, Filters | None]:
+        """'vergelijkbare gemeenten' / 'similar municipalities': only municipalities of the asker's size class."""
+        match = _SIMILAR.search(question)
+        if not match:
+            return question, filters
+        own = registry().by_code(profile.municipality_code) if profile and profile.municipality_code else None
+        stripped = (question[:match.start()] + question[match.end():]).strip(" ,.?") + "?"
+        if own is None:
+            return question, filters
+        return stripped, replace(filters or Filters(), size_class=own.size_class)
 
     def _catch_up(self) -> None:
         try:
@@ -244,6 +348,31 @@ class LeerkringService:
         person = self.person(ref)
         if person.locale != locale:
             self.repo.save_person(replace(person, locale=locale, display_name=ref.name or person.display_name))
+
+    def set_introductions(self, ref: PersonRef, accept: bool) -> Person:
+        person = self.person(ref)
+        return self.repo.save_person(replace(person, accepts_introductions=accept,
+                                             display_name=ref.name or person.display_name))
+
+    def person_left(self, platform: str, user_id: str) -> list[Lesson]:
+        """A contact was deactivated or left: their lessons stay, marked, so a new contact can be named."""
+        lessons = self.repo.set_contact_active(platform, user_id, False)
+        self._index()
+        return lessons
+
+    def person_returned(self, platform: str, user_id: str) -> None:
+        self.repo.set_contact_active(platform, user_id, True)
+
+    def move_contacts(self, caller: PersonRef, old: PersonRef, new: PersonRef) -> list[int]:
+        """Move every lesson's contact from `old` to `new`: allowed for `old` themself, or when `old` left."""
+        if (caller.platform, caller.user_id) != (old.platform, old.user_id):
+            lessons = [x for x in self.repo.lessons_of_person(old.platform, old.user_id)
+                       if x.contact and x.contact.user_id == old.user_id]
+            if not lessons or any(x.contact_active for x in lessons):
+                raise PermissionDenied("contact.move_denied")
+        moved = self.repo.move_contacts(old.platform, old.user_id, new.user_id, new.name)
+        self._index()
+        return moved
 
     # -- a person's own lessons and data ---------------------------------------------------------
     def my_lessons(self, ref: PersonRef) -> list[Lesson]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot.bootstrap import App
-from bot.commands import CommandContext, Reply
+from bot.commands import CommandContext, Reply, answered_notice
 from bot.messages import t
-from bot.model import Asker, PersonRef, Source, Visibility
+from bot.model import Asker, Lesson, OpenQuestion, PersonRef, Source, Visibility
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"
@@ -45,6 +45,12 @@ class ConsoleAdapter:
         self.ctx = CommandContext(
             asker=Asker(PLATFORM, identity.user_id, identity.user, identity.channel, visibility, identity.locale),
             person=self.person, prefix="/", source=self._source, locale=identity.locale)
+        app.service.notifiers[PLATFORM] = self._notify
+
+    def _notify(self, question: OpenQuestion, lesson: Lesson) -> None:
+        """Everyone at this terminal is a console user: an answered question is shown right here."""
+        contact = lesson.contact.name if lesson.contact and lesson.contact.name else "?"
+        self._write(f"({question.asker_name or question.user_id}) " + answered_notice(question, lesson, contact))
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC

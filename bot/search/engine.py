@@ -83,6 +83,15 @@ class LessonMeta:
         return not (filters.since and self.created_at < filters.since)
 
 
+SIMILAR_BONUS = 0.15  # per shared trait (province, size class), in fused z units: a nudge, not a filter
+
+
+def similarity_bonus(meta: LessonMeta, prefer: tuple[str, str]) -> float:
+    province, size_class = prefer
+    return SIMILAR_BONUS * ((bool(province) and meta.province == province)
+                            + (bool(size_class) and meta.size_class == size_class))
+
+
 @dataclass
 class Scored:
     lesson_id: int
@@ -243,8 +252,9 @@ class SearchEngine:
 
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,
-               query_vector: np.ndarray | None = None) -> SearchResult:
-        """Rank lessons for a question. `exclude` hides lessons the asker may not see."""
+               query_vector: np.ndarray | None = None, prefer: tuple[str, str] | None = None) -> SearchResult:
+        """Rank lessons for a question. `exclude` hides lessons the asker may not see; `prefer`
+        (province, size class) lifts lessons from similar municipalities a little."""
         filters = filters or Filters()
         terms = tokenize(question)
         # An English question also searches with the Dutch words for its municipal terms; its word
@@ -270,7 +280,11 @@ class SearchEngine:
             if not dense and not lexical and not ngram:
                 return SearchResult()
             fused = fuse((dense, self.weights.dense), (lexical, self.weights.lexical),
-                         (ngram, self.weights.ngram))[:k]
+                         (ngram, self.weights.ngram))
+            if prefer is not None:
+                fused = sorted(((doc, score + similarity_bonus(self.meta[doc], prefer)) for doc, score in fused),
+                               key=lambda item: (-item[1], item[0]))
+            fused = fused[:k]
             bg = self.background() @ vector
             mean, std = float(bg.mean()), float(bg.std()) or 1.0
             dense_scores = dict(dense)

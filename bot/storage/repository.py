@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.model import (
     Lesson,
     LessonDraft,
+    OpenQuestion,
     OrganisationKind,
     Outcome,
     PersonRef,
@@ -71,7 +72,7 @@ def to_lesson(row: LessonRow) -> Lesson:
                       thread_id=row.source_thread_id, permalink=row.permalink),
         created_at=_aware(row.created_at) or utcnow(), updated_at=_aware(row.updated_at) or utcnow(),
         occurred_at=_aware(row.occurred_at), revision=row.revision, deleted=row.deleted_at is not None,
-        edited_by_form=row.edited_by_form,
+        edited_by_form=row.edited_by_form, contact_active=row.contact_active,
     )
 
 
@@ -298,14 +299,98 @@ class Repository:
 
     # -- questions and feedback -------------------------------------------------------------------
     def record_question(self, platform: str, user_id: str, channel_id: str, text: str, lang: str,
-                        filters: dict[str, str], hit_ids: list[int]) -> int:
+                        filters: dict[str, str], hit_ids: list[int], *, keep_open: bool = False,
+                        asker_name: str = "") -> int:
         with self.db.session() as session:
+            status = "closed" if hit_ids else ("open" if keep_open else "unanswered")
             row = QuestionRow(platform=platform, user_id=user_id, channel_id=channel_id, text=text, lang=lang,
-                              filters=filters, hit_ids=hit_ids, answered=bool(hit_ids),
-                              status="closed" if hit_ids else "unanswered", asked_at=utcnow())
+                              filters=filters, hit_ids=hit_ids, answered=bool(hit_ids), status=status,
+                              asked_at=utcnow(), asker_name=asker_name)
             session.add(row)
             session.flush()
             return row.id
+
+    def open_questions(self, *, older_than_days: int | None = None, limit: int = 500) -> list[OpenQuestion]:
+        """Open questions, newest first; those past the age limit are expired quietly on the way."""
+        from datetime import timedelta
+
+        with self.db.session() as session:
+            if older_than_days is not None:
+                cutoff = utcnow() - timedelta(days=older_than_days)
+                session.execute(update(QuestionRow).where(QuestionRow.status == "open",
+                                                          QuestionRow.asked_at < cutoff).values(status="expired"))
+            rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
+                                   .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
+            return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
+                                 _aware(r.asked_at) or utcnow()) for r in rows]
+
+    def answer_question(self, question_id: int, lesson_id: int) -> bool:
+        """Mark an open question answered by a lesson; False when it was not open (any more)."""
+        with self.db.session() as session:
+            result = session.execute(update(QuestionRow).where(QuestionRow.id == question_id,
+                                                               QuestionRow.status == "open")
+                                     .values(status="answered", answered=True, answer_lesson_id=lesson_id,
+                                             notified_at=utcnow()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def close_question(self, question_id: int, platform: str, user_id: str) -> bool:
+        with self.db.session() as session:
+            row = session.get(QuestionRow, question_id)
+            if row is None or (row.platform, row.user_id) != (platform, user_id) or row.status != "open":
+                return False
+            row.status = "closed"
+            return True
+
+    def set_contact_active(self, platform: str, user_id: str, active: bool) -> list[Lesson]:
+        """Mark a person's lessons as having (or no longer having) a reachable contact."""
+        with self.db.session() as session:
+            rows = list(session.scalars(select(LessonRow).where(
+                LessonRow.deleted_at.is_(None), LessonRow.contact_platform == platform,
+                LessonRow.contact_user_id == user_id, LessonRow.contact_active.is_(not active))))
+            for row in rows:
+                row.contact_active = active
+            return [to_lesson(row) for row in rows]
+
+    def move_contacts(self, platform: str, from_user: str, to_user: str, to_name: str) -> list[int]:
+        """Make `to_user` the contact of every lesson `from_user` was the contact for."""
+        ids: list[int] = []
+        with self.db.session() as session:
+            rows = list(session.scalars(select(LessonRow).where(
+                LessonRow.deleted_at.is_(None), LessonRow.contact_platform == platform,
+                LessonRow.contact_user_id == from_user)))
+            for row in rows:
+                row.contact_user_id, row.contact_name, row.contact_active = to_user, to_name, True
+                row.revision = self._next_revision(session)
+                ids.append(row.id)
+        return ids
+
+    def question_rows(self) -> list[tuple[str, bool, list[int]]]:
+        """(text, answered, hit ids) of every question, for statistics."""
+        with self.db.session() as session:
+            return [(q.text, bool(q.answered), list(q.hit_ids or []))
+                    for q in session.scalars(select(QuestionRow))]
+
+    def lessons_since(self, since: datetime) -> list[Lesson]:
+        with self.db.session() as session:
+            rows = session.scalars(select(LessonRow).where(LessonRow.deleted_at.is_(None),
+                                                           LessonRow.created_at >= since).order_by(LessonRow.id))
+            return [to_lesson(row) for row in rows]
+
+    def most_helpful(self, since: datetime, limit: int = 3) -> list[tuple[Lesson, int]]:
+        with self.db.session() as session:
+            rows = session.execute(select(FeedbackRow.lesson_id, func.count())
+                                   .where(FeedbackRow.helpful.is_(True), FeedbackRow.created_at >= since,
+                                          FeedbackRow.lesson_id.is_not(None))
+                                   .group_by(FeedbackRow.lesson_id).order_by(func.count().desc()).limit(limit))
+            counts = [(int(lid), int(n)) for lid, n in rows if lid is not None]
+        lessons = self.get_lessons([lid for lid, _ in counts])
+        return [(lessons[lid], n) for lid, n in counts if lid in lessons]
+
+    def last_event(self, prefix: str) -> datetime | None:
+        with self.db.session() as session:
+            value = session.scalar(select(func.max(ProcessedEvent.processed_at))
+                                   .where(ProcessedEvent.key.like(prefix + "%")))
+            return _aware(value)
 
     def keep_question_open(self, question_id: int, platform: str, user_id: str) -> bool:
         """Mark the asker's unanswered question as open (waiting for a lesson)."""
@@ -315,6 +400,7 @@ class Repository:
                 return False
             row.status = "open"
             return True
+
 
     def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
                         helpful: bool) -> None:

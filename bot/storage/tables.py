@@ -72,6 +72,7 @@ class LessonRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     revision: Mapped[int] = mapped_column(BigInteger, index=True)
     edited_by_form: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -116,8 +117,11 @@ class QuestionRow(Base):
     filters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     hit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="closed")
+    status: Mapped[str] = mapped_column(String(16), default="closed", index=True)
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answer_lesson_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    asker_name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class FeedbackRow(Base):

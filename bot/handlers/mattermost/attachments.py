@@ -11,7 +11,7 @@ from typing import Any
 from bot.capture import snippet
 from bot.messages import t
 from bot.model import Answer, Hit, Lesson, Outcome
-from bot.render import OUTCOME_ICON, format_date, outcome_label, render_answer, summary_line
+from bot.render import OUTCOME_ICON, format_date, inactive_note, outcome_label, render_answer, summary_line
 
 COLOURS = {Outcome.WORKED: "#2e7d32", Outcome.FAILED: "#c62828", Outcome.MIXED: "#ef6c00",
            Outcome.UNKNOWN: "#757575"}
@@ -53,9 +53,9 @@ def contact_text(lesson: Lesson, lang: str, usernames: dict[str, str]) -> str:
     if contact is None or not (contact.user_id or contact.name):
         return t("answer.no_contact", lang)
     if contact.platform == "mattermost" and contact.user_id in usernames:
-        return f"@{usernames[contact.user_id]}"
+        return f"@{usernames[contact.user_id]}" + inactive_note(lesson, lang)
     where = {"slack": " (Slack)"}.get(contact.platform, "")
-    return escape(contact.name or contact.user_id) + where
+    return escape(contact.name or contact.user_id) + where + inactive_note(lesson, lang)
 
 
 def _button(name: str, url: str, signer: ActionSigner, context: dict[str, Any], style: str = "default") -> Attachment:

@@ -244,7 +244,8 @@ class SlackAdapter:
         ids = set()
         for hit in [*result.answer.hits, *result.private_hits]:
             contact = hit.lesson.contact
-            if contact and contact.platform == PLATFORM and contact.user_id and contact.user_id != asker_id:
+            if (contact and hit.lesson.contact_active and contact.platform == PLATFORM and contact.user_id
+                    and contact.user_id != asker_id):
                 person = self.core.repo.get_person(PLATFORM, contact.user_id)
                 if person is None or person.accepts_introductions:
                     ids.add(hit.lesson.id)

@@ -8,7 +8,7 @@ from typing import Any
 from bot.capture import snippet
 from bot.messages import t
 from bot.model import Answer, Hit, Lesson, Outcome
-from bot.render import OUTCOME_ICON, format_date, outcome_label, render_answer, summary_line
+from bot.render import OUTCOME_ICON, format_date, inactive_note, outcome_label, render_answer, summary_line
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -46,9 +46,9 @@ def contact_mrkdwn(lesson: Lesson, lang: str) -> str:
     if contact is None or not (contact.user_id or contact.name):
         return t("answer.no_contact", lang)
     if contact.platform == "slack" and contact.user_id:
-        return f"<@{contact.user_id}>"
+        return f"<@{contact.user_id}>" + inactive_note(lesson, lang)
     where = {"mattermost": " (Mattermost)"}.get(contact.platform, "")
-    return escape(contact.name or contact.user_id) + where
+    return escape(contact.name or contact.user_id) + where + inactive_note(lesson, lang)
 
 
 def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: bool) -> list[Block]:

@@ -1,0 +1,95 @@
+"""Statistics for network coordinators: what is shared, what is asked, and where the gaps are."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bot.municipalities import registry
+from bot.search.text import tokenize
+from bot.storage.repository import Repository
+
+
+def question_themes(text: str, hit_themes: list[str], known: set[str]) -> set[str]:
+    """A question's themes: those of the lessons that answered it, else the known themes it names."""
+    if hit_themes:
+        return set(hit_themes)
+    terms = set(tokenize(text))
+    return {theme for theme in known if set(tokenize(theme.replace("-", " "))) <= terms}
+
+
+def compute(repo: Repository) -> dict[str, Any]:
+    lessons = list(repo.iter_lessons())
+    themes = Counter(theme for lesson in lessons for theme in lesson.themes)
+    provinces: Counter[str] = Counter()
+    for lesson in lessons:
+        found = registry().by_code(lesson.municipality_code) if lesson.municipality_code else None
+        provinces[found.province if found else "-"] += 1
+    theme_of = {lesson.id: lesson.themes for lesson in lessons}
+    asked: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
+    total = answered_total = 0
+    for text, was_answered, hit_ids in repo.question_rows():
+        total += 1
+        answered_total += was_answered
+        hit_themes = [theme for lid in hit_ids for theme in theme_of.get(lid, [])]
+        for theme in question_themes(text, hit_themes, set(themes)) or {"-"}:
+            asked[theme] += 1
+            answered[theme] += was_answered
+    gaps = sorted(((theme, asked[theme], answered[theme]) for theme in asked),
+                  key=lambda row: (-(row[1] - row[2]), -row[1], row[0]))
+    return {
+        "lessons": len(lessons),
+        "outcomes": dict(Counter(lesson.outcome.value for lesson in lessons).most_common()),
+        "themes": dict(themes.most_common()),
+        "municipalities": dict(Counter(lesson.municipality or "-" for lesson in lessons).most_common()),
+        "provinces": dict(provinces.most_common()),
+        "questions": {"asked": total, "answered": answered_total},
+        "questions_by_theme": {theme: {"asked": asked[theme], "answered": answered[theme]} for theme in asked},
+        "gaps": [{"theme": theme, "asked": a, "answered": b} for theme, a, b in gaps if a > b][:10],
+        "unanswered": [text for text, _ in repo.unanswered_questions()],
+    }
+
+
+def render_table(data: dict[str, Any], lang: str = "nl") -> str:
+    nl = lang != "en"
+    lines = [f"{'Lessen' if nl else 'Lessons'}: {data['lessons']}"]
+    for key, title in (("outcomes", "Uitkomst" if nl else "Outcome"), ("themes", "Thema" if nl else "Theme"),
+                       ("provinces", "Provincie" if nl else "Province"),
+                       ("municipalities", "Gemeente" if nl else "Municipality")):
+        lines.append(f"\n{title}:")
+        lines += [f"  {count:5d}  {name}" for name, count in list(data[key].items())[:10]]
+    q = data["questions"]
+    lines.append(f"\n{'Vragen' if nl else 'Questions'}: {q['asked']} {'gesteld' if nl else 'asked'}, "
+                 f"{q['answered']} {'beantwoord' if nl else 'answered'}")
+    if data["gaps"]:
+        lines.append("Meest gevraagd, minst beantwoord:" if nl else "Most asked, least answered:")
+        lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
+    return "\n".join(lines)
+
+
+def render_png(data: dict[str, Any], path: Path, lang: str = "nl") -> Path:
+    """Two bar charts: lessons per theme, and questions asked versus answered per theme."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nl = lang != "en"
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    themes = list(data["themes"].items())[:10]
+    left.barh([name for name, _ in themes][::-1], [count for _, count in themes][::-1], color="#1d4e89")
+    left.set_title("Lessen per thema" if nl else "Lessons per theme")
+    by_theme = sorted(data["questions_by_theme"].items(), key=lambda kv: -kv[1]["asked"])[:10]
+    names = [name for name, _ in by_theme][::-1]
+    right.barh(names, [v["asked"] for _, v in by_theme][::-1], color="#c62828",
+               label="gesteld" if nl else "asked")
+    right.barh(names, [v["answered"] for _, v in by_theme][::-1], color="#2e7d32",
+               label="beantwoord" if nl else "answered")
+    right.set_title("Vragen per thema" if nl else "Questions per theme")
+    right.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
