@@ -19,7 +19,7 @@ from bot.render import format_date, outcome_label
 from bot.service import Digest, LeerkringService
 
 log = logging.getLogger(__name__)
-Poster = Callable[[str, str], None]  # (channel id, text)
+Poster = Callable[[str, str], object]  # (channel id, text); what it returns is ignored
 TIMEZONE = "Europe/Amsterdam"
 
 

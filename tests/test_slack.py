@@ -428,3 +428,54 @@ def test_cross_platform_a_console_lesson_is_answered_in_slack(fake, slack):
     post = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])[0]
     blocks = all_block_text(post["blocks"])
     assert "Emmen" in blocks and "Anna de Vries" in blocks  # a console contact is named, not mentioned
+
+
+# -- peer learning ---------------------------------------------------------------------------------
+def test_an_open_question_gets_a_direct_message_when_answered(fake, slack):
+    _core, _ = slack
+    mention(fake, CEES, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
+    fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])
+    message = fake.post(PUBLIC, ANNA, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren nu in de buurt. "
+                                      "#mobiliteit\ngemeente: Houten")
+    react(fake, BRAM, PUBLIC, message["ts"])
+    dm = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"] == CEES])[0]
+    assert "📬" in dm["text"] and "Houten" in dm["text"] and f"<@{ANNA}>" in dm["text"]
+
+
+def test_a_declined_contact_gets_no_introduction_button(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    command(fake, ANNA, "introducties uit")
+    fake.wait_for(lambda: fake.responses)
+    mention(fake, CEES, PUBLIC, "burgerbegroting")
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])[0]
+    zwolle = lesson_in(core, "Zwolle")
+    actions = next(b for b in post["blocks"] if b.get("block_id") == f"lesson-{zwolle}")
+    assert "leerkring_intro" not in json.dumps(actions)
+    deventer = next(b for b in post["blocks"] if b.get("block_id") == f"lesson-{lesson_in(core, 'Deventer')}")
+    assert "leerkring_intro" in json.dumps(deventer)
+
+
+def test_a_contact_who_leaves_is_marked_and_the_tagger_is_asked_for_a_new_one(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    user = {**fake.users[ANNA], "deleted": True}
+    fake.users[ANNA] = user
+    fake.send("events_api", event({"type": "user_change", "user": user}))
+    ask = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"] == CEES])[0]
+    assert "niet meer bereikbaar" in ask["text"] or "can no longer be reached" in ask["text"]
+    assert not core.repo.get_lesson(lesson_in(core, "Zwolle")).contact_active
+    command(fake, CEES, f"contact overdragen <@{ANNA}> <@{BRAM}>")
+    fake.wait_for(lambda: fake.responses)
+    assert core.repo.get_lesson(lesson_in(core, "Zwolle")).contact.user_id == BRAM
+
+
+def test_stats_command_answers_with_a_table_and_uploads_a_chart(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    command(fake, BRAM, "stats")
+    table = fake.wait_for(lambda: fake.responses)[0]
+    assert "Lessen: 2" in table["text"] and table["response_type"] == "ephemeral"
+    upload = fake.wait_for(lambda: fake.uploads)[0]
+    assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert fake.called("files.completeUploadExternal")

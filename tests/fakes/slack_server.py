@@ -38,6 +38,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> status codes to answer first
     port: int = 0
 
@@ -61,6 +62,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/link/", self._websocket)
         app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_post("/upload/{id}", self._upload)
         self._runner = web.AppRunner(app)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -159,6 +161,12 @@ class FakeSlack:
             self._sockets.remove(ws)
         return ws
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        with self._lock:
+            self.uploads.append({"id": request.match_info["id"], "bytes": data})
+        return web.Response(text="OK")
+
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         with self._lock:
@@ -253,3 +261,12 @@ class FakeSlack:
 
     def api_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {**p["view"], "id": "V" + uuid.uuid4().hex[:8]}}
+
+    def api_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        file_id = "F" + uuid.uuid4().hex[:8].upper()
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def api_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files or []]}

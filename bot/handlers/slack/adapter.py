@@ -17,11 +17,12 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import App as Core
 from bot.capture import parse_outcome
-from bot.commands import CommandContext, Reply, capture_confirmation
+from bot.commands import CommandContext, Reply, answered_notice, capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.slack.blocks import (
     answer_blocks,
     confirmation_blocks,
+    contact_mrkdwn,
     escape,
     lesson_modal,
     modal_values,
@@ -29,7 +30,7 @@ from bot.handlers.slack.blocks import (
 from bot.handlers.slack.gateway import SlackGateway
 from bot.lang import language_for
 from bot.messages import t
-from bot.model import Asker, Lesson, Outcome, PersonRef, Source, Visibility
+from bot.model import Asker, Lesson, OpenQuestion, Outcome, PersonRef, Source, Visibility
 from bot.service import AskResult, CaptureRequest
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class SlackAdapter:
         self.gateway = SlackGateway(bolt.client)
         self.emojis = core.settings.capture_emojis
         core.service.access = self.gateway
+        core.service.notifiers[PLATFORM] = self.notify_answered
         self._register()
 
     # -- registration ----------------------------------------------------------------------------
@@ -63,6 +65,8 @@ class SlackAdapter:
         app.event("reaction_removed")(self.on_reaction_removed)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
+        app.event("user_change")(self.on_user_change)
+        app.event("team_join")(self.on_user_change)
         app.command("/leerkring")(self.on_command)
         app.shortcut("leerkring_save")(self.on_shortcut)
         app.view("leerkring_lesson")(self.on_form_submitted)
@@ -86,6 +90,52 @@ class SlackAdapter:
             return True
         log.info("slack: event %s already handled; skipped", key)
         return False
+
+    # -- peer learning -------------------------------------------------------------------------
+    def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
+        """Tell an asker by direct message that their open question has an answer now."""
+        contact = contact_mrkdwn(lesson, question.lang)
+        text = answered_notice(question, lesson, "{contact}")
+        self.bolt.client.chat_postMessage(channel=question.user_id,
+                                          text=escape(text).replace("{contact}", contact))
+
+    def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        if not user.get("id") or not self._first_time(body):
+            return
+        self.gateway.forget_user(user["id"])
+        if not user.get("deleted"):
+            self.core.service.person_returned(PLATFORM, user["id"])
+            return
+        lessons = self.core.service.person_left(PLATFORM, user["id"])
+        name = (user.get("profile") or {}).get("real_name") or user.get("name") or user["id"]
+        asked: set[str] = set()
+        for lesson in lessons:
+            capturer = lesson.captured_by.user_id
+            if lesson.captured_by.platform != PLATFORM or not capturer or capturer == user["id"] or capturer in asked:
+                continue
+            asked.add(capturer)
+            lang = (self.locale(capturer) or "nl")[:2]
+            self.bolt.client.chat_postMessage(channel=capturer, text=t(
+                "contact.left", lang, name=escape(name), short_id=lesson.short_id, title=escape(lesson.title),
+                handle=f"<@{user['id']}>"))
+
+    def upload_chart(self, user_id: str, data: dict[str, Any]) -> None:
+        """Draw the statistics and send the picture to the user's direct messages."""
+        import tempfile
+        from pathlib import Path
+
+        from bot.stats import render_png
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = render_png(data, Path(tmp) / "leerkring-stats.png", (self.locale(user_id) or "nl")[:2])
+            channel = self.bolt.client.conversations_open(users=user_id)["channel"]["id"]
+            self.bolt.client.files_upload_v2(channel=channel, file=str(path), filename="leerkring-stats.png",
+                                             title="Leerkring")
+
+    def resolve(self, text: str) -> PersonRef | None:
+        match = MENTION.fullmatch(text.strip())
+        return self.person(match.group(1)) if match else None
 
     # -- people and places -----------------------------------------------------------------------
     def person(self, user_id: str) -> PersonRef:
@@ -278,7 +328,8 @@ class SlackAdapter:
         ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
                              source=lambda: Source(PLATFORM, team_id, channel_id,
                                                    self.gateway.visibility(channel_id)[1],
-                                                   self.gateway.visibility(channel_id)[0], f"cmd-{trigger}"))
+                                                   self.gateway.visibility(channel_id)[0], f"cmd-{trigger}"),
+                             resolve_person=self.resolve)
         reply: Reply = self.core.router.handle_command(body.get("text", ""), ctx)
         if reply.answer is not None:
             result = AskResult(reply.answer, reply.private_hits)
@@ -292,6 +343,11 @@ class SlackAdapter:
                     response_type="ephemeral")
         else:
             respond(text=escape(reply.text), response_type="ephemeral")
+        if reply.chart is not None:
+            try:
+                self.upload_chart(user_id, reply.chart)
+            except Exception:
+                log.exception("slack: the statistics chart could not be uploaded")
 
     # -- the form --------------------------------------------------------------------------------
     def on_shortcut(self, ack: Any, body: dict[str, Any], client: WebClient) -> None:

@@ -37,6 +37,10 @@ class _Cache:
                 return item[1]
             return None
 
+    def drop(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
     def put(self, key: Any, value: Any) -> Any:
         with self._lock:
             self._items[key] = (time.monotonic(), value)
@@ -106,6 +110,9 @@ class SlackGateway:
         name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
         return self._users.put(user_id, SlackUser(user_id, name or user_id, info.get("locale", ""),
                                                   bool(info.get("is_bot")), bool(info.get("deleted"))))
+
+    def forget_user(self, user_id: str) -> None:
+        self._users.drop(user_id)
 
     def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
         """One message by timestamp, also when it is a reply in a thread."""

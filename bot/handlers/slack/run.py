@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.bootstrap import App as Core
 from bot.config import Settings
+from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.handlers.slack.adapter import SlackAdapter
 
@@ -88,6 +89,7 @@ def run(core: Core) -> None:
     settings = core.settings
     if settings.slack_mode == "http":
         bolt, _ = build_bolt(core, http=True)
+        start_digest(core, bolt)
         server = http_server(bolt, "0.0.0.0", settings.slack_port)
         log.info("slack: HTTP mode on port %d (/slack/events, /healthz)", settings.slack_port)
         server.serve_forever()
@@ -95,8 +97,23 @@ def run(core: Core) -> None:
     if settings.slack_app_token is None:
         raise ConfigurationError("config.slack_app_token")
     bolt, _ = build_bolt(core)
+    digest = start_digest(core, bolt)
     log.info("slack: Socket Mode")
-    socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
+    try:
+        socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
+    finally:
+        digest.stop()
+
+
+def start_digest(core: Core, bolt: App) -> DigestScheduler:
+    """The weekly digest for the Slack channels in LEERKRING_DIGEST_CHANNELS."""
+    from bot.handlers.slack.blocks import escape
+
+    scheduler = DigestScheduler(core.service, "slack", parse_channels(core.settings.digest_channels, "slack"),
+                                lambda channel, text: bolt.client.chat_postMessage(channel=channel, text=text),
+                                cron=core.settings.digest_cron, escape=escape)
+    scheduler.start()
+    return scheduler
 
 
 def backfill(core: Core, adapter: SlackAdapter, channel: str, since: datetime | None,
