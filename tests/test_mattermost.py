@@ -315,3 +315,45 @@ def test_a_mattermost_lesson_is_found_from_the_console_with_its_permalink_and_co
     hits = core.service.ask("burgerbegroting", Asker("console", "piet", "Piet")).answer.hits
     assert hits[0].lesson.source.permalink == f"{fake.url}/gemeenten/pl/{post['id']}"
     assert hits[0].lesson.contact.name == "Anna de Vries"
+
+
+# -- peer learning ---------------------------------------------------------------------------------
+def direct_posts(fake: FakeMattermost, user: str) -> list[dict[str, Any]]:
+    return [p for p in fake.bot_posts() if fake.channels.get(p["channel_id"], {}).get("type") == "D"
+            and user in fake.members[p["channel_id"]]]
+
+
+def test_an_open_question_gets_a_direct_message_when_answered(fake, mm):
+    _core, _, _ = mm
+    fake.user_posts(TOWN, BRAM, "@leerkring Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?",
+                    mentions=[BOT])
+    fake.wait_for(lambda: answers(fake))
+    post = fake.new_post(TOWN, ANNA, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren nu in de buurt. "
+                                     "#mobiliteit\ngemeente: Houten")
+    fake.react(CEES, post["id"])
+    note = fake.wait_for(lambda: direct_posts(fake, BRAM))[0]
+    assert "📬" in note["message"] and "Houten" in note["message"] and "@anna" in note["message"]
+
+
+def test_a_contact_who_leaves_is_marked_and_can_be_handed_over(fake, mm):
+    core, _, base = mm
+    seed(fake, core)
+    fake.users[ANNA]["delete_at"] = int(time.time() * 1000)
+    fake.broadcast("user_updated", {"user": {**fake.users[ANNA], "update_at": 1}})
+    ask = fake.wait_for(lambda: direct_posts(fake, CEES))[0]
+    assert "contact transfer @anna" in ask["message"]  # Cees reads English
+    zwolle = next(lesson for lesson in core.repo.iter_lessons() if lesson.municipality == "Zwolle")
+    assert not zwolle.contact_active
+    status, body = command(base, CEES, "contact transfer @anna @bram")
+    assert status == 200 and "Bram Peters" in body["text"]
+    assert core.repo.get_lesson(zwolle.id).contact.user_id == BRAM
+
+
+def test_stats_command_uploads_a_chart_to_the_direct_channel(fake, mm):
+    core, _, base = mm
+    seed(fake, core)
+    status, body = command(base, BRAM, "stats")
+    assert status == 200 and "Lessen: 2" in body["text"]
+    upload = fake.wait_for(lambda: fake.uploads)[0]
+    assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert any(p.get("file_ids") for p in direct_posts(fake, BRAM))

@@ -39,6 +39,7 @@ class FakeMattermost:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     reactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
+    uploads: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # "POST /api/v4/posts" -> statuses
     token: str = "bot-token"
@@ -184,6 +185,13 @@ class FakeMattermost:
     # -- REST ------------------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            upload = form["files"]
+            data = upload.file.read()  # type: ignore[union-attr]
+            with self._lock:
+                self.uploads.append({"channel_id": form.get("channel_id"), "bytes": data})
+            return _json({"file_infos": [{"id": uuid.uuid4().hex[:26], "name": upload.filename}]}, 201)  # type: ignore[union-attr]
         raw = await request.read()
         body = json.loads(raw) if raw else None
         key = f"{request.method} /api/v4{path}"
@@ -214,7 +222,7 @@ class FakeMattermost:
             case ["users", user_id]:
                 return _json(self.users[user_id])
             case ["channels", "direct"]:
-                return _json(self._group(body))
+                return _json(self._group(body, "D"))
             case ["channels", "group"]:
                 return _json(self._group(body))
             case ["channels", channel_id, "members", user_id]:
@@ -232,6 +240,7 @@ class FakeMattermost:
             case ["posts"] if method == "POST":
                 post = self.new_post(body["channel_id"], BOT, body.get("message", ""), body.get("root_id") or "")
                 post["props"] = body.get("props") or {}
+                post["file_ids"] = body.get("file_ids") or []
                 return _json(post, 201)
             case ["posts", post_id, "thread"]:
                 root = self.posts[post_id]
@@ -246,7 +255,7 @@ class FakeMattermost:
                 return _json({"status": "OK"})
         raise KeyError("/".join(parts))
 
-    def _group(self, users: list[str]) -> dict[str, Any]:
-        channel_id = "g" + uuid.uuid4().hex[:25]
-        self.add_channel(channel_id, "", "G", list(users))
+    def _group(self, users: list[str], kind: str = "G") -> dict[str, Any]:
+        channel_id = kind.lower() + uuid.uuid4().hex[:25]
+        self.add_channel(channel_id, "", kind, list(users))
         return self.channels[channel_id]

@@ -15,18 +15,19 @@ from typing import Any
 from mattermostautodriver import TypedDriver
 
 from bot.bootstrap import App as Core
-from bot.commands import CommandContext, capture_confirmation
+from bot.commands import CommandContext, answered_notice, capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.mattermost.attachments import (
     ActionSigner,
     answer_post,
     confirmation_attachment,
+    contact_text,
     escape,
 )
 from bot.handlers.mattermost.gateway import API_ERRORS, MattermostGateway
 from bot.lang import language_for
 from bot.messages import t
-from bot.model import Asker, Hit, Lesson, PersonRef, Source, Visibility
+from bot.model import Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
 from bot.service import CaptureRequest
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class MattermostAdapter:
         self.signer = signer
         self.emojis = core.settings.mattermost_emojis
         core.service.access = self.gateway
+        core.service.notifiers[PLATFORM] = self.notify_answered
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:
@@ -172,6 +174,60 @@ class MattermostAdapter:
         if post and self._first_time(f"post_deleted:{post['id']}"):
             self.core.service.remove_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
                                                post["id"])
+
+    def on_user_updated(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        user = _json(data.get("user"), {})
+        if not user.get("id") or not self._first_time(f"user_updated:{user['id']}:{user.get('update_at', '')}"):
+            return
+        self.gateway.forget_user(user["id"])
+        if not user.get("delete_at"):
+            self.core.service.person_returned(PLATFORM, user["id"])
+            return
+        lessons = self.core.service.person_left(PLATFORM, user["id"])
+        asked: set[str] = set()
+        for lesson in lessons:
+            capturer = lesson.captured_by.user_id
+            if lesson.captured_by.platform != PLATFORM or not capturer or capturer == user["id"] or capturer in asked:
+                continue
+            asked.add(capturer)
+            name = lesson.contact.name if lesson.contact else user.get("username", "")
+            self.direct_message(capturer, t("contact.left", self.lang(capturer), name=escape(name),
+                                            short_id=lesson.short_id, title=escape(lesson.title),
+                                            handle="@" + user.get("username", "")))
+
+    # -- peer learning ---------------------------------------------------------------------------
+    def direct_message(self, user_id: str, message: str, file_ids: list[str] | None = None) -> None:
+        channel = self.driver.channels.create_direct_channel([self.bot_user_id, user_id])
+        self.driver.posts.create_post(channel_id=channel["id"], message=message, file_ids=file_ids)
+
+    def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
+        contact = contact_text(lesson, question.lang, self.usernames([Hit(lesson, 0.0)]))
+        self.direct_message(question.user_id, escape(answered_notice(question, lesson, "{contact}"))
+                            .replace("{contact}", contact))
+
+    def resolve(self, text: str) -> PersonRef | None:
+        name = text.strip().lstrip("@")
+        try:
+            user = self.driver.users.get_user_by_username(name)
+        except API_ERRORS:
+            return None
+        return self.person(user["id"])
+
+    def upload_chart(self, user_id: str, data: dict[str, Any]) -> None:
+        """Draw the statistics and post the picture in the user's direct channel with the bot."""
+        import tempfile
+        from pathlib import Path
+
+        from bot.stats import render_png
+
+        channel = self.driver.channels.create_direct_channel([self.bot_user_id, user_id])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = render_png(data, Path(tmp) / "leerkring-stats.png", self.lang(user_id))
+            with path.open("rb") as handle:
+                uploaded = self.driver.files.upload_file(channel_id=channel["id"],
+                                                         files=("leerkring-stats.png", handle, "image/png"))
+        file_ids = [info["id"] for info in uploaded.get("file_infos", [])]
+        self.driver.posts.create_post(channel_id=channel["id"], message="Leerkring", file_ids=file_ids)
 
     # -- capture ---------------------------------------------------------------------------------
     def team_of(self, channel_id: str) -> str:
@@ -302,7 +358,8 @@ class MattermostAdapter:
         trigger = form.get("trigger_id") or form.get("request_id") or ""
         ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
                              source=lambda: Source(PLATFORM, team_id, channel_id, name, visibility,
-                                                   f"cmd-{trigger or datetime.now(UTC).timestamp()}"))
+                                                   f"cmd-{trigger or datetime.now(UTC).timestamp()}"),
+                             resolve_person=self.resolve)
         reply = self.core.router.handle_command(form.get("text", ""), ctx)
         response: dict[str, Any] = {"response_type": "ephemeral", "text": escape(reply.text)}
         if reply.answer is not None:
@@ -314,6 +371,11 @@ class MattermostAdapter:
             if lesson is not None:
                 response["props"] = {"attachments": [confirmation_attachment(
                     lesson, asker.locale[:2] or "nl", action_url=self.action_url, signer=self.signer)]}
+        if reply.chart is not None:
+            try:
+                self.upload_chart(user_id, reply.chart)
+            except Exception:
+                log.exception("mattermost: the statistics chart could not be uploaded")
         return response
 
     def on_action(self, payload: dict[str, Any]) -> dict[str, Any]:

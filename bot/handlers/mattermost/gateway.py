@@ -78,6 +78,9 @@ class MattermostGateway:
                               bool(info.get("delete_at")))
         return self._users.put(user_id, user)
 
+    def forget_user(self, user_id: str) -> None:
+        self._users.drop(user_id)
+
     def channel(self, channel_id: str) -> dict[str, Any]:
         cached = self._channels.get(channel_id)
         if cached is not None:

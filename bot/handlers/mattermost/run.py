@@ -20,9 +20,10 @@ import aiohttp
 from mattermostautodriver import TypedDriver, Websocket
 
 from bot.bootstrap import App as Core
+from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError
 from bot.handlers.mattermost.adapter import MattermostAdapter
-from bot.handlers.mattermost.attachments import ActionSigner
+from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.gateway import driver_options
 from bot.handlers.slack.run import _QuietHandler, _ThreadingServer
 
@@ -187,9 +188,15 @@ def run(core: Core) -> None:
     host, _, port = core.settings.mattermost_listen.rpartition(":")
     bot.start_http(host or "0.0.0.0", int(port or 8080))
     bot.start_websocket()
+    channels = parse_channels(core.settings.digest_channels, "mattermost")
+    digest = DigestScheduler(core.service, "mattermost", channels,
+                             lambda channel, text: bot.driver.posts.create_post(channel_id=channel, message=text),
+                             cron=core.settings.digest_cron, escape=escape)
+    digest.start()
     log.info("mattermost: connected as @%s; listening on %s", bot.adapter.bot_username,
              core.settings.mattermost_listen)
     try:
         threading.Event().wait()
     finally:
+        digest.stop()
         bot.stop()
