@@ -60,3 +60,15 @@ def e5() -> Embedder:
     from bot.search.embedder import E5Embedder
 
     return E5Embedder()
+
+
+@pytest.fixture(scope="module")
+def app_for_fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """One app for a whole fuzz module (hypothesis runs many examples per test)."""
+    root = tmp_path_factory.mktemp("fuzz")
+    settings = Settings(LEERKRING_DATA_DIR=root / "data", LEERKRING_INDEX_DIR=root / "index",
+                        DATABASE_URL=f"sqlite:///{root / 'fuzz.sqlite3'}", LEERKRING_EMBEDDER="fake",
+                        _env_file=None)  # type: ignore[call-arg]
+    application = bootstrap(settings, embedder=HashingEmbedder())
+    yield application
+    application.close()

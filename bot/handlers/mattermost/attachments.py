@@ -15,7 +15,7 @@ from bot.render import OUTCOME_ICON, format_date, inactive_note, outcome_label, 
 
 COLOURS = {Outcome.WORKED: "#2e7d32", Outcome.FAILED: "#c62828", Outcome.MIXED: "#ef6c00",
            Outcome.UNKNOWN: "#757575"}
-_MENTION = re.compile(r"@(?=[\w.\-])")
+_MENTION = re.compile(r"@(?!\u200b)")
 MAX_TEXT = 4000
 
 Attachment = dict[str, Any]
