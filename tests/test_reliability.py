@@ -1,0 +1,116 @@
+"""Reliability: duplicated deliveries across processes, and kill -9 during an import.
+
+Fast variants run in CI; `benchmarks/reliability.py` runs the full ones for docs/reliability.md
+(LEERKRING_RELIABILITY_EVENTS, LEERKRING_RELIABILITY_KILLS, LEERKRING_RELIABILITY_LESSONS).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from fakes.mattermost_server import BOT, FakeMattermost
+
+from bot.bootstrap import bootstrap
+from bot.search.dense import DenseIndex
+from bot.search.embedder import HashingEmbedder
+
+EVENTS = int(os.environ.get("LEERKRING_RELIABILITY_EVENTS", "40"))
+KILLS = int(os.environ.get("LEERKRING_RELIABILITY_KILLS", "3"))
+LESSONS = int(os.environ.get("LEERKRING_RELIABILITY_LESSONS", "2000"))
+
+
+def test_two_processes_and_redelivered_events_give_one_lesson_and_one_answer_each(settings):
+    from test_mattermost import start_bot
+
+    fake = FakeMattermost().start()
+    try:
+        for user in ("anna", "bram"):
+            fake.add_user(user, user)
+        fake.add_channel("town", "town-square", "O", ["anna", "bram"])
+        first_core, first, _ = start_bot(settings, fake)
+        second_core, second, _ = start_bot(settings.model_copy(update={"index_dir": settings.index_dir.parent / "b"}),
+                                           fake)
+        fake.wait_for(lambda: fake.connections() == 2)
+        posts = [fake.new_post("town", "anna", f"Les {n}: wijkbudget in buurt {n} met bewoners. #wijk{n}")
+                 for n in range(EVENTS)]
+        for post in posts:
+            reaction = {"user_id": "bram", "post_id": post["id"], "emoji_name": "bulb", "create_at": post["create_at"]}
+            fake.reactions.setdefault(post["id"], []).append(reaction)
+            for _ in range(random.Random(post["id"]).randint(1, 3)):  # delivered up to three times
+                fake.broadcast("reaction_added", {"reaction": json.dumps(reaction)}, "town")
+        fake.wait_for(lambda: first_core.repo.count_lessons() == EVENTS, timeout=120)
+        questions = [fake.user_posts("town", "bram", f"@leerkring wijkbudget buurt {n}", mentions=[BOT])
+                     for n in range(0, EVENTS, 4)]
+        for question in questions:  # and the questions delivered twice more
+            data = {"post": json.dumps(question), "channel_type": "O", "mentions": json.dumps([BOT])}
+            fake.broadcast("posted", data, "town")
+        fake.wait_for(lambda: len([p for p in fake.bot_posts() if p["root_id"]]) >= len(questions), timeout=120)
+        time.sleep(1.5)
+        confirmations = [e for e in fake.ephemeral if e["user_id"] == "bram" and "Bewaard" in e["post"]["message"]]
+        answers = [p for p in fake.bot_posts() if p["root_id"]]
+        assert first_core.repo.count_lessons() == EVENTS
+        assert len(confirmations) == EVENTS
+        assert sorted(p["root_id"] for p in answers) == sorted(q["id"] for q in questions)
+        first.stop()
+        second.stop()
+        first_core.close()
+        second_core.close()
+    finally:
+        fake.stop()
+
+
+def test_kill_9_during_an_import_loses_nothing_and_never_corrupts_the_index(settings, tmp_path):
+    records = tmp_path / "lessen.jsonl"
+    with records.open("w", encoding="utf-8") as handle:
+        for n in range(LESSONS):
+            handle.write(json.dumps({"id": f"r{n}", "text": f"Les {n} over participatie in wijk {n % 37}.",
+                                     "municipality": "Zwolle"}) + "\n")
+    env = {**os.environ, "LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake"}
+    rng = random.Random(11)
+    stored_after_kills = []
+    for _ in range(KILLS):
+        process = subprocess.Popen([sys.executable, "-m", "bot", "import", str(records)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        time.sleep(rng.uniform(0.6, 2.4))
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+        stored_after_kills.append(check_consistent(settings))
+    assert any(n < LESSONS for n in stored_after_kills), "no kill landed during the import"
+    done = subprocess.run([sys.executable, "-m", "bot", "import", str(records)], env=env, capture_output=True,
+                          text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    app = check_consistent(settings)
+    assert app == LESSONS
+
+
+def check_consistent(settings) -> int:  # type: ignore[no-untyped-def]
+    """After a crash: the saved index loads (or is rebuilt), holds each stored lesson once, and search works."""
+    app = bootstrap(settings, embedder=HashingEmbedder())
+    try:
+        stored = app.repo.count_lessons()
+        ids = app.engine.dense.ids()
+        assert len(ids) == len(set(ids.tolist())) == stored
+        assert set(ids.tolist()) == {lesson.id for lesson in app.repo.iter_lessons()}
+        loaded = DenseIndex.load(settings.index_dir, HashingEmbedder().id, HashingEmbedder().dim)
+        assert loaded is not None and len(loaded[0]) == stored
+        if stored:
+            assert app.engine.search("participatie in wijk", k=3).ranked
+        assert np.isfinite(app.engine.dense.vectors(ids[:5].tolist())).all()
+        return stored
+    finally:
+        app.close()
+
+
+def test_index_files_never_left_half_written(settings):
+    app = bootstrap(settings, embedder=HashingEmbedder())
+    app.close()
+    assert not list(Path(settings.index_dir).glob("*.tmp"))
