@@ -357,3 +357,14 @@ def test_stats_command_uploads_a_chart_to_the_direct_channel(fake, mm):
     upload = fake.wait_for(lambda: fake.uploads)[0]
     assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
     assert any(p.get("file_ids") for p in direct_posts(fake, BRAM))
+
+
+def test_server_errors_for_a_while_still_deliver_each_answer_once(fake, mm):
+    core, _, _ = mm
+    seed(fake, core)
+    fake.fail_next["POST /api/v4/posts"] = [500, 502, 503, 429, 500]
+    fake.user_posts(TOWN, CEES, "@leerkring burgerbegroting", mentions=[BOT])
+    fake.wait_for(lambda: answers(fake), timeout=60)
+    time.sleep(1.0)
+    assert len(answers(fake)) == 1
+    assert len([c for c in fake.calls if c.method == "POST" and c.path == "/posts"]) == 6

@@ -479,3 +479,14 @@ def test_stats_command_answers_with_a_table_and_uploads_a_chart(fake, slack):
     upload = fake.wait_for(lambda: fake.uploads)[0]
     assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
     assert fake.called("files.completeUploadExternal")
+
+
+def test_server_errors_for_a_while_still_deliver_the_answer_once(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    fake.fail_next["chat.postMessage"] = [500, 503, 429, 500]
+    mention(fake, CEES, PUBLIC, "burgerbegroting")
+    fake.wait_for(lambda: [m for m in fake.messages[PUBLIC] if m.get("bot_id")], timeout=60)
+    time.sleep(1.0)
+    assert len([m for m in fake.messages[PUBLIC] if m.get("bot_id")]) == 1
+    assert len(fake.called("chat.postMessage")) == 5

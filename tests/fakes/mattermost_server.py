@@ -238,9 +238,14 @@ class FakeMattermost:
                     self.ephemeral.append(body)
                 return _json({**body["post"], "id": uuid.uuid4().hex[:26]})
             case ["posts"] if method == "POST":
+                pending = body.get("pending_post_id")
+                same = [p for p in self.posts.values() if pending and p.get("pending_post_id") == pending]
+                if same:  # Mattermost drops a repeated pending_post_id and returns the first post
+                    return _json(same[0], 201)
                 post = self.new_post(body["channel_id"], BOT, body.get("message", ""), body.get("root_id") or "")
                 post["props"] = body.get("props") or {}
                 post["file_ids"] = body.get("file_ids") or []
+                post["pending_post_id"] = pending or ""
                 return _json(post, 201)
             case ["posts", post_id, "thread"]:
                 root = self.posts[post_id]

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from mattermostautodriver import TypedDriver
+from mattermostautodriver.exceptions import InvalidMattermostError, UnknownMattermostError
 
 from bot.bootstrap import App as Core
 from bot.commands import CommandContext, answered_notice, capture_confirmation
@@ -32,6 +37,13 @@ from bot.service import CaptureRequest
 
 log = logging.getLogger(__name__)
 PLATFORM = "mattermost"
+POST_ATTEMPTS = 7  # about a minute of back-off in all
+RETRYABLE = (UnknownMattermostError, InvalidMattermostError, httpx.TransportError)
+
+
+def _retryable(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    return isinstance(exc, httpx.TransportError) or (isinstance(status, int) and status >= 500)
 SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
 
 
@@ -195,10 +207,36 @@ class MattermostAdapter:
                                             short_id=lesson.short_id, title=escape(lesson.title),
                                             handle="@" + user.get("username", "")))
 
+    def create_post(self, channel_id: str, message: str, *, root_id: str | None = None,
+                    props: dict[str, Any] | None = None, file_ids: list[str] | None = None) -> dict[str, Any]:
+        """Create a post, retrying server errors and dropped connections with back-off.
+
+        The driver retries 429s itself but not a POST that failed with a 5xx. Every attempt carries the same
+        `pending_post_id`, which Mattermost uses to drop duplicates, so a retry never posts twice.
+        """
+        body: dict[str, Any] = {"channel_id": channel_id, "message": message,
+                                "pending_post_id": f"{self.bot_user_id}:{uuid.uuid4().hex}"}
+        if root_id:
+            body["root_id"] = root_id
+        if props:
+            body["props"] = props
+        if file_ids:
+            body["file_ids"] = file_ids
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                return dict(self.driver.client.post("/api/v4/posts", options=body))
+            except RETRYABLE as exc:
+                if attempt == POST_ATTEMPTS - 1 or not _retryable(exc):
+                    raise
+                delay = min(30.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0)
+                log.warning("mattermost: creating a post failed (%s); retrying in %.1f s", type(exc).__name__, delay)
+                time.sleep(delay)
+        raise RuntimeError("unreachable")  # pragma: no cover
+
     # -- peer learning ---------------------------------------------------------------------------
     def direct_message(self, user_id: str, message: str, file_ids: list[str] | None = None) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, user_id])
-        self.driver.posts.create_post(channel_id=channel["id"], message=message, file_ids=file_ids)
+        self.create_post(channel["id"], message, file_ids=file_ids)
 
     def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
         contact = contact_text(lesson, question.lang, self.usernames([Hit(lesson, 0.0)]))
@@ -227,7 +265,7 @@ class MattermostAdapter:
                 uploaded = self.driver.files.upload_file(channel_id=channel["id"],
                                                          files=("leerkring-stats.png", handle, "image/png"))
         file_ids = [info["id"] for info in uploaded.get("file_infos", [])]
-        self.driver.posts.create_post(channel_id=channel["id"], message="Leerkring", file_ids=file_ids)
+        self.create_post(channel["id"], "Leerkring", file_ids=file_ids)
 
     # -- capture ---------------------------------------------------------------------------------
     def team_of(self, channel_id: str) -> str:
@@ -344,8 +382,7 @@ class MattermostAdapter:
             return
         message, attachments = self.render(result.answer, result.answer.hits, user_id)
         props = {"attachments": attachments} if attachments else None
-        self.driver.posts.create_post(channel_id=channel_id, message=message, root_id=None if in_dm else root_id,
-                                      props=props)
+        self.create_post(channel_id, message, root_id=None if in_dm else root_id, props=props)
         if result.private_hits:
             message, attachments = self.render(result.answer, result.private_hits, user_id)
             self.ephemeral(user_id, channel_id, message, root_id, attachments)
@@ -413,5 +450,5 @@ class MattermostAdapter:
         text = t("intro.message", lang, contact="@" + self.gateway.user(contact.user_id).username,
                  asker="@" + self.gateway.user(user_id).username, municipality=escape(place),
                  title=escape(lesson.title), short_id=lesson.short_id)
-        self.driver.posts.create_post(channel_id=channel["id"], message=text)
+        self.create_post(channel["id"], text)
         return t("intro.done", lang)

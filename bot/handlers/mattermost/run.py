@@ -190,7 +190,7 @@ def run(core: Core) -> None:
     bot.start_websocket()
     channels = parse_channels(core.settings.digest_channels, "mattermost")
     digest = DigestScheduler(core.service, "mattermost", channels,
-                             lambda channel, text: bot.driver.posts.create_post(channel_id=channel, message=text),
+                             lambda channel, text: bot.adapter.create_post(channel, text),
                              cron=core.settings.digest_cron, escape=escape)
     digest.start()
     log.info("mattermost: connected as @%s; listening on %s", bot.adapter.bot_username,

@@ -36,8 +36,8 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         token = settings.slack_bot_token.get_secret_value()
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return WebClient(token=token, base_url=base_url, retry_handlers=[
-        RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=3)])
+        RateLimitErrorRetryHandler(max_retry_count=8), ServerErrorRetryHandler(max_retry_count=6),
+        ConnectionErrorRetryHandler(max_retry_count=6)])
 
 
 def build_bolt(core: Core, *, client: WebClient | None = None, http: bool = False) -> tuple[App, SlackAdapter]:
