@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.model import (
     Lesson,
     LessonDraft,
-    OpenQuestion,
     OrganisationKind,
     Outcome,
     PersonRef,
@@ -23,6 +22,7 @@ from bot.model import (
     lesson_search_text,
 )
 from bot.storage.db import Database
+from bot.storage.questions import QuestionStore, aware
 from bot.storage.tables import (
     Counter,
     EmbeddingRow,
@@ -52,12 +52,6 @@ class Person:
     locale: str = ""
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def to_lesson(row: LessonRow) -> Lesson:
     contact = (PersonRef(row.contact_platform, row.contact_user_id, row.contact_name)
                if (row.contact_user_id or row.contact_name) else None)
@@ -70,8 +64,8 @@ def to_lesson(row: LessonRow) -> Lesson:
                       channel_id=row.source_channel_id, channel_name=row.source_channel_name,
                       visibility=Visibility(row.source_visibility), message_id=row.source_message_id,
                       thread_id=row.source_thread_id, permalink=row.permalink),
-        created_at=_aware(row.created_at) or utcnow(), updated_at=_aware(row.updated_at) or utcnow(),
-        occurred_at=_aware(row.occurred_at), revision=row.revision, deleted=row.deleted_at is not None,
+        created_at=aware(row.created_at) or utcnow(), updated_at=aware(row.updated_at) or utcnow(),
+        occurred_at=aware(row.occurred_at), revision=row.revision, deleted=row.deleted_at is not None,
         edited_by_form=row.edited_by_form, contact_active=row.contact_active,
     )
 
@@ -81,8 +75,9 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository:
-    """Reads and writes lessons, people, questions, feedback, embeddings and event keys."""
+class Repository(QuestionStore):
+    """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
+    `QuestionStore`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -297,50 +292,6 @@ class Repository:
                 continue
         raise RuntimeError("could not save person")  # pragma: no cover - two concurrent inserts twice over
 
-    # -- questions and feedback -------------------------------------------------------------------
-    def record_question(self, platform: str, user_id: str, channel_id: str, text: str, lang: str,
-                        filters: dict[str, str], hit_ids: list[int], *, keep_open: bool = False,
-                        asker_name: str = "") -> int:
-        with self.db.session() as session:
-            status = "closed" if hit_ids else ("open" if keep_open else "unanswered")
-            row = QuestionRow(platform=platform, user_id=user_id, channel_id=channel_id, text=text, lang=lang,
-                              filters=filters, hit_ids=hit_ids, answered=bool(hit_ids), status=status,
-                              asked_at=utcnow(), asker_name=asker_name)
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def open_questions(self, *, older_than_days: int | None = None, limit: int = 500) -> list[OpenQuestion]:
-        """Open questions, newest first; those past the age limit are expired quietly on the way."""
-        from datetime import timedelta
-
-        with self.db.session() as session:
-            if older_than_days is not None:
-                cutoff = utcnow() - timedelta(days=older_than_days)
-                session.execute(update(QuestionRow).where(QuestionRow.status == "open",
-                                                          QuestionRow.asked_at < cutoff).values(status="expired"))
-            rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
-                                   .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
-            return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
-                                 _aware(r.asked_at) or utcnow()) for r in rows]
-
-    def answer_question(self, question_id: int, lesson_id: int) -> bool:
-        """Mark an open question answered by a lesson; False when it was not open (any more)."""
-        with self.db.session() as session:
-            result = session.execute(update(QuestionRow).where(QuestionRow.id == question_id,
-                                                               QuestionRow.status == "open")
-                                     .values(status="answered", answered=True, answer_lesson_id=lesson_id,
-                                             notified_at=utcnow()))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def close_question(self, question_id: int, platform: str, user_id: str) -> bool:
-        with self.db.session() as session:
-            row = session.get(QuestionRow, question_id)
-            if row is None or (row.platform, row.user_id) != (platform, user_id) or row.status != "open":
-                return False
-            row.status = "closed"
-            return True
-
     def set_contact_active(self, platform: str, user_id: str, active: bool) -> list[Lesson]:
         """Mark a person's lessons as having (or no longer having) a reachable contact."""
         with self.db.session() as session:
@@ -364,49 +315,17 @@ class Repository:
                 ids.append(row.id)
         return ids
 
-    def question_rows(self) -> list[tuple[str, bool, list[int]]]:
-        """(text, answered, hit ids) of every question, for statistics."""
-        with self.db.session() as session:
-            return [(q.text, bool(q.answered), list(q.hit_ids or []))
-                    for q in session.scalars(select(QuestionRow))]
-
     def lessons_since(self, since: datetime) -> list[Lesson]:
         with self.db.session() as session:
             rows = session.scalars(select(LessonRow).where(LessonRow.deleted_at.is_(None),
                                                            LessonRow.created_at >= since).order_by(LessonRow.id))
             return [to_lesson(row) for row in rows]
 
-    def most_helpful(self, since: datetime, limit: int = 3) -> list[tuple[Lesson, int]]:
-        with self.db.session() as session:
-            rows = session.execute(select(FeedbackRow.lesson_id, func.count())
-                                   .where(FeedbackRow.helpful.is_(True), FeedbackRow.created_at >= since,
-                                          FeedbackRow.lesson_id.is_not(None))
-                                   .group_by(FeedbackRow.lesson_id).order_by(func.count().desc()).limit(limit))
-            counts = [(int(lid), int(n)) for lid, n in rows if lid is not None]
-        lessons = self.get_lessons([lid for lid, _ in counts])
-        return [(lessons[lid], n) for lid, n in counts if lid in lessons]
-
     def last_event(self, prefix: str) -> datetime | None:
         with self.db.session() as session:
             value = session.scalar(select(func.max(ProcessedEvent.processed_at))
                                    .where(ProcessedEvent.key.like(prefix + "%")))
-            return _aware(value)
-
-    def keep_question_open(self, question_id: int, platform: str, user_id: str) -> bool:
-        """Mark the asker's unanswered question as open (waiting for a lesson)."""
-        with self.db.session() as session:
-            row = session.get(QuestionRow, question_id)
-            if row is None or (row.platform, row.user_id) != (platform, user_id):
-                return False
-            row.status = "open"
-            return True
-
-
-    def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
-                        helpful: bool) -> None:
-        with self.db.session() as session:
-            session.add(FeedbackRow(platform=platform, user_id=user_id, question_id=question_id,
-                                    lesson_id=lesson_id, helpful=helpful, created_at=utcnow()))
+            return aware(value)
 
     # -- events -----------------------------------------------------------------------------------
     def claim_event(self, key: str) -> bool:
@@ -419,32 +338,6 @@ class Repository:
             return False
 
     # -- statistics and privacy -------------------------------------------------------------------
-    def lesson_counts(self, column: str) -> list[tuple[str, int]]:
-        attr = getattr(LessonRow, column)
-        with self.db.session() as session:
-            rows = session.execute(select(attr, func.count()).where(LessonRow.deleted_at.is_(None))
-                                   .group_by(attr).order_by(func.count().desc()))
-            return [(str(value or ""), int(count)) for value, count in rows]
-
-    def all_themes(self) -> list[list[str]]:
-        with self.db.session() as session:
-            return [list(t or []) for t in session.scalars(select(LessonRow.themes)
-                                                           .where(LessonRow.deleted_at.is_(None)))]
-
-    def question_counts(self) -> tuple[int, int]:
-        with self.db.session() as session:
-            total = session.scalar(select(func.count()).select_from(QuestionRow)) or 0
-            answered = session.scalar(select(func.count()).select_from(QuestionRow)
-                                      .where(QuestionRow.answered.is_(True))) or 0
-            return int(total), int(answered)
-
-    def unanswered_questions(self, limit: int = 10) -> list[tuple[str, datetime]]:
-        with self.db.session() as session:
-            rows = session.execute(select(QuestionRow.text, QuestionRow.asked_at)
-                                   .where(QuestionRow.answered.is_(False))
-                                   .order_by(QuestionRow.asked_at.desc()).limit(limit))
-            return [(text, _aware(at) or utcnow()) for text, at in rows]
-
     def person_data(self, platform: str, user_id: str) -> dict[str, object]:
         """Everything held about a person, for export before 'forget me'."""
         person = self.get_person(platform, user_id)

@@ -1,0 +1,114 @@
+"""Questions, open questions and feedback: what people ask, and what they thought of the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.model import Lesson, OpenQuestion
+from bot.storage.db import Database
+from bot.storage.tables import FeedbackRow, QuestionRow, utcnow
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Datetimes from SQLite come back naive; they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class QuestionStore:
+    """The question and feedback half of the repository."""
+
+    db: Database
+
+    def get_lessons(self, ids: Iterable[int]) -> dict[int, Lesson]:  # provided by Repository
+        raise NotImplementedError
+
+    def record_question(self, platform: str, user_id: str, channel_id: str, text: str, lang: str,
+                        filters: dict[str, str], hit_ids: list[int], *, keep_open: bool = False,
+                        asker_name: str = "") -> int:
+        with self.db.session() as session:
+            status = "closed" if hit_ids else ("open" if keep_open else "unanswered")
+            row = QuestionRow(platform=platform, user_id=user_id, channel_id=channel_id, text=text, lang=lang,
+                              filters=filters, hit_ids=hit_ids, answered=bool(hit_ids), status=status,
+                              asked_at=utcnow(), asker_name=asker_name)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def open_questions(self, *, older_than_days: int | None = None, limit: int = 500) -> list[OpenQuestion]:
+        """Open questions, newest first; those past the age limit are expired quietly on the way."""
+        with self.db.session() as session:
+            if older_than_days is not None:
+                cutoff = utcnow() - timedelta(days=older_than_days)
+                session.execute(update(QuestionRow).where(QuestionRow.status == "open",
+                                                          QuestionRow.asked_at < cutoff).values(status="expired"))
+            rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
+                                   .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
+            return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
+                                 aware(r.asked_at) or utcnow()) for r in rows]
+
+    def answer_question(self, question_id: int, lesson_id: int) -> bool:
+        """Mark an open question answered by a lesson; False when it was not open (any more)."""
+        with self.db.session() as session:
+            result = session.execute(update(QuestionRow).where(QuestionRow.id == question_id,
+                                                               QuestionRow.status == "open")
+                                     .values(status="answered", answered=True, answer_lesson_id=lesson_id,
+                                             notified_at=utcnow()))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def close_question(self, question_id: int, platform: str, user_id: str) -> bool:
+        with self.db.session() as session:
+            row = session.get(QuestionRow, question_id)
+            if row is None or (row.platform, row.user_id) != (platform, user_id) or row.status != "open":
+                return False
+            row.status = "closed"
+            return True
+
+    def keep_question_open(self, question_id: int, platform: str, user_id: str) -> bool:
+        """Mark the asker's unanswered question as open (waiting for a lesson)."""
+        with self.db.session() as session:
+            row = session.get(QuestionRow, question_id)
+            if row is None or (row.platform, row.user_id) != (platform, user_id):
+                return False
+            row.status = "open"
+            return True
+
+    def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
+                        helpful: bool) -> None:
+        with self.db.session() as session:
+            session.add(FeedbackRow(platform=platform, user_id=user_id, question_id=question_id,
+                                    lesson_id=lesson_id, helpful=helpful, created_at=utcnow()))
+
+    def question_rows(self) -> list[tuple[str, bool, list[int]]]:
+        """(text, answered, hit ids) of every question, for statistics."""
+        with self.db.session() as session:
+            return [(q.text, bool(q.answered), list(q.hit_ids or []))
+                    for q in session.scalars(select(QuestionRow))]
+
+    def most_helpful(self, since: datetime, limit: int = 3) -> list[tuple[Lesson, int]]:
+        with self.db.session() as session:
+            rows = session.execute(select(FeedbackRow.lesson_id, func.count())
+                                   .where(FeedbackRow.helpful.is_(True), FeedbackRow.created_at >= since,
+                                          FeedbackRow.lesson_id.is_not(None))
+                                   .group_by(FeedbackRow.lesson_id).order_by(func.count().desc()).limit(limit))
+            counts = [(int(lid), int(n)) for lid, n in rows if lid is not None]
+        lessons = self.get_lessons([lid for lid, _ in counts])
+        return [(lessons[lid], n) for lid, n in counts if lid in lessons]
+
+    def question_counts(self) -> tuple[int, int]:
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(QuestionRow)) or 0
+            answered = session.scalar(select(func.count()).select_from(QuestionRow)
+                                      .where(QuestionRow.answered.is_(True))) or 0
+            return int(total), int(answered)
+
+    def unanswered_questions(self, limit: int = 10) -> list[tuple[str, datetime]]:
+        with self.db.session() as session:
+            rows = session.execute(select(QuestionRow.text, QuestionRow.asked_at)
+                                   .where(QuestionRow.answered.is_(False))
+                                   .order_by(QuestionRow.asked_at.desc()).limit(limit))
+            return [(text, aware(at) or utcnow()) for text, at in rows]
