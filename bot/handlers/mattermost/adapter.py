@@ -20,7 +20,7 @@ from mattermostautodriver import TypedDriver
 from mattermostautodriver.exceptions import InvalidMattermostError, UnknownMattermostError
 
 from bot.bootstrap import App as Core
-from bot.commands import CommandContext, answered_notice, capture_confirmation
+from bot.commands import answered_notice, capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.mattermost.attachments import (
     ActionSigner,
@@ -30,6 +30,7 @@ from bot.handlers.mattermost.attachments import (
     escape,
 )
 from bot.handlers.mattermost.gateway import API_ERRORS, MattermostGateway
+from bot.handlers.mattermost.requests import MattermostRequests
 from bot.lang import language_for
 from bot.messages import t
 from bot.model import Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
@@ -63,7 +64,7 @@ def _json(value: Any, default: Any) -> Any:
     return value if value is not None else default
 
 
-class MattermostAdapter:
+class MattermostAdapter(MattermostRequests):
     def __init__(self, core: Core, driver: TypedDriver, *, bot_user_id: str, bot_username: str, site_url: str,
                  public_url: str, signer: ActionSigner) -> None:
         self.core = core
@@ -386,69 +387,3 @@ class MattermostAdapter:
         if result.private_hits:
             message, attachments = self.render(result.answer, result.private_hits, user_id)
             self.ephemeral(user_id, channel_id, message, root_id, attachments)
-
-    # -- slash command and buttons (HTTP) --------------------------------------------------------
-    def on_command(self, form: dict[str, str]) -> dict[str, Any]:
-        user_id, channel_id, team_id = form.get("user_id", ""), form.get("channel_id", ""), form.get("team_id", "")
-        asker = self.asker(user_id, channel_id, team_id, private_reply=True)
-        visibility, name = self.gateway.visibility(channel_id)
-        trigger = form.get("trigger_id") or form.get("request_id") or ""
-        ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
-                             source=lambda: Source(PLATFORM, team_id, channel_id, name, visibility,
-                                                   f"cmd-{trigger or datetime.now(UTC).timestamp()}"),
-                             resolve_person=self.resolve)
-        reply = self.core.router.handle_command(form.get("text", ""), ctx)
-        response: dict[str, Any] = {"response_type": "ephemeral", "text": escape(reply.text)}
-        if reply.answer is not None:
-            hits = [*reply.answer.hits, *reply.private_hits]
-            message, attachments = self.render(reply.answer, hits, user_id)
-            response = {"response_type": "ephemeral", "text": message, "props": {"attachments": attachments}}
-        elif reply.lesson_id is not None:
-            lesson = self.core.repo.get_lesson(reply.lesson_id)
-            if lesson is not None:
-                response["props"] = {"attachments": [confirmation_attachment(
-                    lesson, asker.locale[:2] or "nl", action_url=self.action_url, signer=self.signer)]}
-        if reply.chart is not None:
-            try:
-                self.upload_chart(user_id, reply.chart)
-            except Exception:
-                log.exception("mattermost: the statistics chart could not be uploaded")
-        return response
-
-    def on_action(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """A button press; the caller has checked the signature."""
-        context = payload.get("context") or {}
-        user_id = payload.get("user_id", "")
-        lang = self.lang(user_id)
-        action = context.get("action")
-        lesson_id = int(context.get("lesson") or 0)
-        if action in ("helpful", "unhelpful"):
-            self.core.service.feedback(self.person(user_id), context.get("question"), lesson_id, action == "helpful")
-            return {"ephemeral_text": t("feedback.thanks", lang)}
-        if action == "undo":
-            try:
-                lesson = self.core.service.delete_lesson(self.person(user_id), lesson_id)
-            except LeerkringError as exc:
-                return {"ephemeral_text": t(exc.key, lang, **exc.params)}
-            return {"update": {"message": t("delete.done", lang, short_id=lesson.short_id), "props": {}},
-                    "ephemeral_text": t("delete.done", lang, short_id=lesson.short_id)}
-        if action == "intro":
-            return {"ephemeral_text": self.introduce(user_id, lesson_id, lang)}
-        return {"ephemeral_text": t("error.generic", lang)}
-
-    def introduce(self, user_id: str, lesson_id: int, lang: str) -> str:
-        lesson = self.core.repo.get_lesson(lesson_id)
-        contact = lesson.contact if lesson else None
-        if lesson is None or contact is None or contact.platform != PLATFORM or not contact.user_id:
-            return t("intro.unavailable", lang)
-        person = self.core.repo.get_person(PLATFORM, contact.user_id)
-        if person is not None and not person.accepts_introductions:
-            return t("intro.declined", lang)
-        channel = self.driver.channels.create_group_channel([user_id, contact.user_id, self.bot_user_id])
-        profile = self.core.repo.get_person(PLATFORM, user_id)
-        place = profile.municipality if profile and profile.municipality else "?"
-        text = t("intro.message", lang, contact="@" + self.gateway.user(contact.user_id).username,
-                 asker="@" + self.gateway.user(user_id).username, municipality=escape(place),
-                 title=escape(lesson.title), short_id=lesson.short_id)
-        self.create_post(channel["id"], text)
-        return t("intro.done", lang)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -13,6 +14,14 @@ from slack_sdk.errors import SlackApiError
 from bot.model import Asker, Visibility
 
 TTL = 300.0  # seconds a membership or profile look-up is trusted
+
+
+def slack_time(ts: str) -> datetime | None:
+    """A Slack message timestamp ("1700000000.000100") as a UTC datetime."""
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
