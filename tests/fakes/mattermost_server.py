@@ -99,7 +99,7 @@ class FakeMattermost:
         now = int(time.time() * 1000) + next(self._seq)
         post = {"id": uuid.uuid4().hex[:26], "channel_id": channel_id, "user_id": user_id, "message": message,
                 "root_id": root_id, "create_at": now, "update_at": now, "edit_at": 0, "delete_at": 0,
-                "type": "", "props": {}}
+                "type": "", "props": {}, "received": time.monotonic()}
         self.posts[post["id"]] = post
         return post
 
