@@ -28,8 +28,12 @@ RUNS = [
      {"LEERKRING_RELIABILITY_KILLS": "20", "LEERKRING_RELIABILITY_LESSONS": "5000"}),
     ("permissions: 3 lesson kinds x inside/outside x 3 places, Slack and Mattermost",
      "tests/test_permissions.py", {}),
-    ("privacy: forget me, then search", "tests/test_service.py::test_forget_me_removes_everything_and_it_is_no_longer_found",
-     {}),
+    ("privacy: forget me, then search",
+     "tests/test_service.py::test_forget_me_removes_everything_and_it_is_no_longer_found", {}),
+    ("platform faults: 5xx and 429 for a while, answers delivered once",
+     "tests/test_slack.py::test_server_errors_for_a_while_still_deliver_the_answer_once "
+     "tests/test_mattermost.py::test_server_errors_for_a_while_still_deliver_each_answer_once "
+     "tests/test_mattermost.py::test_dropped_websocket_is_restored_and_events_flow_again", {}),
     ("forged buttons, wrong tokens, bad signatures",
      "tests/test_mattermost.py::test_buttons_need_a_valid_signature "
      "tests/test_mattermost.py::test_slash_command_checks_its_token_and_answers_ephemerally "
