@@ -233,10 +233,13 @@ def test_rate_limited_post_is_delivered_once(fake, mm):
 
 
 # -- slash command and buttons -------------------------------------------------------------------
-def test_slash_command_checks_its_token_and_answers_ephemerally(fake, mm):
+def test_slash_command_checks_its_token_and_answers_ephemerally(fake, mm, caplog):
     core, _, base = mm
     seed(fake, core)
-    assert command(base, BRAM, "vraag burgerbegroting", token="wrong")[0] == 401
+    with caplog.at_level("INFO"):
+        assert command(base, BRAM, "vraag burgerbegroting", token="wrong-secret")[0] == 401
+    assert "wrong token rejected" in caplog.text
+    assert "wrong-secret" not in caplog.text and "cmd-token" not in caplog.text and fake.token not in caplog.text
     status, body = command(base, BRAM, "vraag burgerbegroting")
     assert status == 200 and body["response_type"] == "ephemeral"
     assert "Zwolle" in json.dumps(body["props"]["attachments"])
