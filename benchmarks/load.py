@@ -16,7 +16,6 @@ import random
 import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,9 @@ def rss_mb() -> float:
 
 
 def run_load(lessons: int, rate: float, seconds: float, database_url: str = "", drain: float = 30.0,
-             progress: bool = False) -> dict[str, Any]:
+             faults: bool = False) -> dict[str, Any]:
+    """With `faults`: a quarter of the bot's posts fail (500, 503, 429), a tenth of all requests take two
+    seconds, and the websocket is dropped every 15 seconds, for the whole run."""
     from fakes.mattermost_server import BOT, FakeMattermost
     from pydantic import SecretStr
 
@@ -86,6 +87,9 @@ def run_load(lessons: int, rate: float, seconds: float, database_url: str = "", 
         bot.start_websocket()
         assert bot.websocket.connected.wait(10)
         rss_before = rss_mb()
+        if faults:
+            fake.chaos, fake.slow = 0.25, 0.10
+        drops = 0
         rng = random.Random(9)
         sent: dict[str, float] = {}
         interval = 1.0 / rate
@@ -100,6 +104,10 @@ def run_load(lessons: int, rate: float, seconds: float, database_url: str = "", 
                                    f"{words[1]} bij {words[2]}?", mentions=[BOT])
             sent[post["id"]] = post["received"]
             n += 1
+            if faults and now - begin > 15 * (drops + 1):
+                drops += 1
+                fake.drop_websockets()
+        fake.chaos = fake.slow = 0.0
         deadline = time.monotonic() + drain
         while time.monotonic() < deadline:
             answered = {p["root_id"]: p["received"] for p in list(fake.posts.values())
@@ -121,7 +129,8 @@ def run_load(lessons: int, rate: float, seconds: float, database_url: str = "", 
     return {"lessons": lessons, "rate": rate, "seconds": seconds, "questions": len(sent),
             "answered": len(latencies), "errors": len(sent) - len(latencies), "duplicates": duplicates,
             "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0), "setup_s": round(setup, 1),
-            "rss_mb_before": round(rss_before), "rss_mb_after": round(rss_after)}
+            "rss_mb_before": round(rss_before), "rss_mb_after": round(rss_after), "faults": faults,
+            "websocket_drops": drops}
 
 
 def main() -> None:
@@ -130,10 +139,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--faults", action="store_true", help="5xx/429, slow answers and dropped websockets")
     args = parser.parse_args()
-    result = run_load(args.lessons, args.rate, args.seconds, args.database_url)
+    result = run_load(args.lessons, args.rate, args.seconds, args.database_url, faults=args.faults,
+                      drain=120.0 if args.faults else 30.0)
     print(json.dumps(result, indent=2))
-    threading.Event().wait(0)
 
 
 if __name__ == "__main__":

@@ -16,3 +16,11 @@ def test_steady_questions_are_all_answered_once(database_url):
     assert result["questions"] >= 30
     assert result["errors"] == 0 and result["duplicates"] == 0
     assert result["answered"] == result["questions"]
+
+
+def test_answers_survive_sustained_faults_and_dropped_websockets(database_url):
+    result = run_load(lessons=800, rate=4, seconds=17, database_url=database_url if "postgresql" in database_url
+                      else "", faults=True, drain=90)
+    assert result["websocket_drops"] >= 1
+    assert result["errors"] == 0 and result["duplicates"] == 0
+    assert result["answered"] == result["questions"]

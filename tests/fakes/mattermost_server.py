@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import threading
 import time
 import uuid
@@ -44,11 +45,15 @@ class FakeMattermost:
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # "POST /api/v4/posts" -> statuses
     token: str = "bot-token"
     port: int = 0
+    chaos: float = 0.0  # share of POST /posts answered with 500, 503 or 429 (sustained-fault runs)
+    slow: float = 0.0  # share of requests answered after `slow_seconds`
+    slow_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = itertools.count(1)
+        self._random = random.Random(3)
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self.add_user(BOT, "leerkring", is_bot=True)
@@ -199,6 +204,11 @@ class FakeMattermost:
             self.calls.append(Call(request.method, path, body))
             failures = self.fail_next.get(key)
             status = failures.pop(0) if failures else 200
+            if status == 200 and self.chaos and key == "POST /api/v4/posts" and self._random.random() < self.chaos:
+                status = self._random.choice([500, 503, 429])
+            delay = self.slow_seconds if self.slow and self._random.random() < self.slow else 0.0
+        if delay:
+            await asyncio.sleep(delay)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _json({"id": "api.context.session_expired.app_error", "message": "Invalid session",
                           "status_code": 401}, 401)

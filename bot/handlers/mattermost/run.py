@@ -29,6 +29,7 @@ from bot.handlers.slack.run import _QuietHandler, _ThreadingServer
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
+IN_FLIGHT = 64  # events handled at once before the websocket waits
 
 
 class ReconnectingWebsocket(Websocket):
@@ -96,7 +97,8 @@ class MattermostBot:
                                          site_url=settings.mattermost_url, public_url=public,
                                          signer=ActionSigner.from_token(token))
         self.websocket = ReconnectingWebsocket(self.driver.options, token, base_delay=reconnect_base)
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mm-event")
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mm-event")
+        self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
@@ -104,8 +106,13 @@ class MattermostBot:
 
     # -- websocket -------------------------------------------------------------------------------
     async def _handle(self, message: str) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._pool, self.adapter.handle_raw, message)
+        """Hand an event to the worker pool without waiting for it, so one slow event (a post being
+        retried) never holds up the websocket; at most IN_FLIGHT events are handled at once."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(IN_FLIGHT)
+        await self._slots.acquire()
+        future = asyncio.get_running_loop().run_in_executor(self._pool, self.adapter.handle_raw, message)
+        future.add_done_callback(lambda _: self._slots.release() if self._slots else None)
 
     def start_websocket(self) -> None:
         ready = threading.Event()
