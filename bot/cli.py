@@ -311,19 +311,8 @@ def upgrade(ctx: click.Context) -> None:
 @click.pass_context
 def slack(ctx: click.Context) -> None:
     """Run the Slack bot (Socket Mode by default; SLACK_MODE=http for HTTP mode)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    try:
-        from bot.handlers.slack.run import run
-    except ImportError as exc:
-        raise click.ClickException("Slack support is not installed: pip install 'leerkring[slack]'") from exc
-    app = _open_app(_settings(ctx))
-    try:
-        run(app)
-    except LeerkringError as exc:
-        _fail(exc)
-    finally:
-        app.close()
+    if ctx.invoked_subcommand is None:
+        _run_platform(ctx, "slack")
 
 
 @slack.command("backfill")
@@ -351,13 +340,20 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
 @click.pass_context
 def mattermost(ctx: click.Context) -> None:
     """Run the Mattermost bot (websocket, plus an HTTP listener for the slash command and buttons)."""
+    _run_platform(ctx, "mattermost")
+
+
+def _run_platform(ctx: click.Context, platform: str) -> None:
+    """Start a chat platform's bot and run it until it is stopped."""
+    import importlib
+
     try:
-        from bot.handlers.mattermost.run import run
+        runner = importlib.import_module(f"bot.handlers.{platform}.run")
     except ImportError as exc:
-        raise click.ClickException("Mattermost support is not installed: pip install 'leerkring[mattermost]'") from exc
+        raise click.ClickException(f"{platform} support is not installed: pip install 'leerkring[{platform}]'") from exc
     app = _open_app(_settings(ctx))
     try:
-        run(app)
+        runner.run(app)
     except LeerkringError as exc:
         _fail(exc)
     finally:

@@ -349,6 +349,19 @@ class LeerkringService:
         if person.locale != locale:
             self.repo.save_person(replace(person, locale=locale, display_name=ref.name or person.display_name))
 
+    def introducible(self, hits: list[Hit], platform: str, asker_id: str) -> set[int]:
+        """Lessons whose contact can be introduced to the asker: on the same platform, still reachable,
+        not the asker, and not someone who declined introductions."""
+        ids = set()
+        for hit in hits:
+            contact = hit.lesson.contact
+            if (contact and hit.lesson.contact_active and contact.platform == platform and contact.user_id
+                    and contact.user_id != asker_id):
+                person = self.repo.get_person(platform, contact.user_id)
+                if person is None or person.accepts_introductions:
+                    ids.add(hit.lesson.id)
+        return ids
+
     def set_introductions(self, ref: PersonRef, accept: bool) -> Person:
         person = self.person(ref)
         return self.repo.save_person(replace(person, accepts_introductions=accept,

@@ -358,20 +358,10 @@ class MattermostAdapter(MattermostRequests):
                 for h in hits if h.lesson.contact and h.lesson.contact.platform == PLATFORM
                 and h.lesson.contact.user_id}
 
-    def introducible(self, hits: list[Hit], asker_id: str) -> set[int]:
-        ids = set()
-        for hit in hits:
-            contact = hit.lesson.contact
-            if (contact and hit.lesson.contact_active and contact.platform == PLATFORM and contact.user_id
-                    and contact.user_id != asker_id):
-                person = self.core.repo.get_person(PLATFORM, contact.user_id)
-                if person is None or person.accepts_introductions:
-                    ids.add(hit.lesson.id)
-        return ids
-
     def render(self, result_answer: Any, hits: list[Hit], asker_id: str) -> tuple[str, list[dict[str, Any]]]:
         return answer_post(result_answer, hits, action_url=self.action_url, signer=self.signer,
-                           usernames=self.usernames(hits), can_introduce=self.introducible(hits, asker_id))
+                           usernames=self.usernames(hits),
+                           can_introduce=self.core.service.introducible(hits, PLATFORM, asker_id))
 
     def answer(self, channel_id: str, user_id: str, question: str, *, root_id: str, team_id: str,
                in_dm: bool) -> None:

@@ -27,7 +27,7 @@ from bot.handlers.slack.interactions import SlackInteractions
 from bot.lang import language_for
 from bot.messages import t
 from bot.model import Asker, Lesson, OpenQuestion, PersonRef, Source, Visibility
-from bot.service import AskResult, CaptureRequest
+from bot.service import CaptureRequest
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -279,17 +279,6 @@ class SlackAdapter(SlackInteractions):
         self.answer(client, team_id, channel_id, user_id, text, thread_ts=thread_ts or event["ts"])
 
     # -- asking ----------------------------------------------------------------------------------
-    def introducible(self, result: AskResult, asker_id: str) -> set[int]:
-        ids = set()
-        for hit in [*result.answer.hits, *result.private_hits]:
-            contact = hit.lesson.contact
-            if (contact and hit.lesson.contact_active and contact.platform == PLATFORM and contact.user_id
-                    and contact.user_id != asker_id):
-                person = self.core.repo.get_person(PLATFORM, contact.user_id)
-                if person is None or person.accepts_introductions:
-                    ids.add(hit.lesson.id)
-        return ids
-
     def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, question: str,
                thread_ts: str) -> None:
         asker = self.asker(user_id, channel_id, team_id)
@@ -299,7 +288,8 @@ class SlackAdapter(SlackInteractions):
             client.chat_postEphemeral(channel=channel_id, user=user_id,
                                       text=t(exc.key, asker.locale[:2] or "nl", **exc.params))
             return
-        intro = self.introducible(result, user_id)
+        intro = self.core.service.introducible([*result.answer.hits, *result.private_hits], PLATFORM,
+                                               user_id)
         blocks, text = answer_blocks(result.answer, can_introduce=intro)
         client.chat_postMessage(channel=channel_id, text=text, blocks=blocks,
                                 thread_ts=thread_ts or None)
@@ -321,9 +311,9 @@ class SlackAdapter(SlackInteractions):
                              resolve_person=self.resolve)
         reply: Reply = self.core.router.handle_command(body.get("text", ""), ctx)
         if reply.answer is not None:
-            result = AskResult(reply.answer, reply.private_hits)
-            blocks, text = answer_blocks(reply.answer, [*reply.answer.hits, *reply.private_hits],
-                                         can_introduce=self.introducible(result, user_id))
+            hits = [*reply.answer.hits, *reply.private_hits]
+            blocks, text = answer_blocks(reply.answer, hits,
+                                         can_introduce=self.core.service.introducible(hits, PLATFORM, user_id))
             respond(text=text, blocks=blocks, response_type="ephemeral")
         elif reply.lesson_id is not None:
             lesson = self.core.repo.get_lesson(reply.lesson_id)
