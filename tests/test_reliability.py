@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -114,3 +116,40 @@ def test_index_files_never_left_half_written(settings):
     app = bootstrap(settings, embedder=HashingEmbedder())
     app.close()
     assert not list(Path(settings.index_dir).glob("*.tmp"))
+
+
+def test_kill_9_during_live_capture_keeps_every_confirmed_lesson(settings, tmp_path):
+    """The console confirms each capture after it is stored; a kill at any moment loses none of those."""
+    env = {**os.environ, "LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake"}
+    rng = random.Random(23)
+    confirmed: set[int] = set()
+    per_round: list[int] = []
+    for round_ in range(KILLS):
+        lines = "".join(f"/les Ronde {round_}, les {n}: buurtpreventie met bewoners in wijk {n}. #veiligheid\n"
+                        for n in range(400))
+        process = subprocess.Popen([sys.executable, "-m", "bot", "console", "--user", "Anna"], env=env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   text=True, cwd=tmp_path)
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(lines)
+        process.stdin.flush()
+        seen: list[str] = []
+        reader = threading.Thread(target=seen.extend, args=(process.stdout,), daemon=True)
+        reader.start()
+        time.sleep(rng.uniform(1.5, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+        reader.join(10)
+        this_round = {int(n) for line in seen for n in re.findall(r"Bewaard als les #(\d+)", line)}
+        per_round.append(len(this_round))
+        confirmed |= this_round
+        stored = check_consistent(settings)
+        assert stored >= len(confirmed)
+    app = bootstrap(settings, embedder=HashingEmbedder())
+    try:
+        kept = {lesson.id for lesson in app.repo.iter_lessons()}
+        assert confirmed and confirmed <= kept
+        assert any(n < 400 for n in per_round), "no kill landed during the captures"
+    finally:
+        app.close()
