@@ -373,6 +373,17 @@ class LeerkringService:
         self._index()
         return lessons
 
+    @staticmethod
+    def who_to_ask(lessons: list[Lesson], platform: str, gone_user: str) -> list[tuple[str, Lesson]]:
+        """For lessons whose contact left: each person (on that platform) who saved one, with one of
+        their lessons, to ask for a new contact."""
+        asked: dict[str, Lesson] = {}
+        for lesson in lessons:
+            capturer = lesson.captured_by.user_id
+            if lesson.captured_by.platform == platform and capturer and capturer != gone_user:
+                asked.setdefault(capturer, lesson)
+        return list(asked.items())
+
     def person_returned(self, platform: str, user_id: str) -> None:
         self.repo.set_contact_active(platform, user_id, True)
 

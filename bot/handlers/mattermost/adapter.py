@@ -197,12 +197,7 @@ class MattermostAdapter(MattermostRequests):
             self.core.service.person_returned(PLATFORM, user["id"])
             return
         lessons = self.core.service.person_left(PLATFORM, user["id"])
-        asked: set[str] = set()
-        for lesson in lessons:
-            capturer = lesson.captured_by.user_id
-            if lesson.captured_by.platform != PLATFORM or not capturer or capturer == user["id"] or capturer in asked:
-                continue
-            asked.add(capturer)
+        for capturer, lesson in self.core.service.who_to_ask(lessons, PLATFORM, user["id"]):
             name = lesson.contact.name if lesson.contact else user.get("username", "")
             self.direct_message(capturer, t("contact.left", self.lang(capturer), name=escape(name),
                                             short_id=lesson.short_id, title=escape(lesson.title),

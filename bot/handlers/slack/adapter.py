@@ -98,12 +98,7 @@ class SlackAdapter(SlackInteractions):
             return
         lessons = self.core.service.person_left(PLATFORM, user["id"])
         name = (user.get("profile") or {}).get("real_name") or user.get("name") or user["id"]
-        asked: set[str] = set()
-        for lesson in lessons:
-            capturer = lesson.captured_by.user_id
-            if lesson.captured_by.platform != PLATFORM or not capturer or capturer == user["id"] or capturer in asked:
-                continue
-            asked.add(capturer)
+        for capturer, lesson in self.core.service.who_to_ask(lessons, PLATFORM, user["id"]):
             lang = (self.locale(capturer) or "nl")[:2]
             self.bolt.client.chat_postMessage(channel=capturer, text=t(
                 "contact.left", lang, name=escape(name), short_id=lesson.short_id, title=escape(lesson.title),
