@@ -15,8 +15,9 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.capture import snippet
 from bot.messages import t
+from bot.peer import Digest
 from bot.render import format_date, outcome_label
-from bot.service import Digest, LeerkringService
+from bot.service import LeerkringService
 
 log = logging.getLogger(__name__)
 Poster = Callable[[str, str], object]  # (channel id, text); what it returns is ignored

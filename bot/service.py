@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,6 +31,7 @@ from bot.model import (
     Visibility,
 )
 from bot.municipalities import registry
+from bot.peer import PeerLearning
 from bot.search.engine import LessonMeta, SearchEngine
 from bot.storage.repository import Person, Repository
 
@@ -85,20 +85,6 @@ class CaptureResult:
 
 
 @dataclass
-class Digest:
-    """What a channel's digest says: new lessons by theme, open questions, the most helpful lessons."""
-
-    since: datetime
-    new_by_theme: dict[str, list[Lesson]]
-    open_questions: list[OpenQuestion]
-    helpful: list[tuple[Lesson, int]]
-
-    @property
-    def empty(self) -> bool:
-        return not self.new_by_theme and not self.helpful
-
-
-@dataclass
 class AskResult:
     """The answer for the channel, and the hits only the asker may see (for a private reply)."""
 
@@ -106,7 +92,7 @@ class AskResult:
     private_hits: list[Hit] = field(default_factory=list)
 
 
-class LeerkringService:
+class LeerkringService(PeerLearning):
     def __init__(self, settings: Settings, repo: Repository, engine: SearchEngine, *,
                  access: AccessChecker | None = None, index_after_write: bool = True) -> None:
         self.settings = settings
@@ -114,7 +100,6 @@ class LeerkringService:
         self.engine = engine
         self.access: AccessChecker = access or SameChannelOnly()
         self.index_after_write = index_after_write
-        self.on_lesson_saved: list[Callable[[Lesson], None]] = []
         # platform -> delivers "your open question now has an answer" to the asker
         self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
 
@@ -165,72 +150,9 @@ class LeerkringService:
         if len(parsed.text) > LONG_LESSON:
             notices.append(("capture.long", {"length": len(parsed.text)}))
         self._index()
-        for callback in self.on_lesson_saved:
-            callback(lesson)
         answers = request.answers_question if request.answers_question is not None else parsed.answers
         answered = self.answer_open_questions(lesson, explicit=answers)
         return CaptureResult(lesson, created, lang, notices, answered)
-
-    # -- open questions --------------------------------------------------------------------------
-    def answer_open_questions(self, lesson: Lesson, explicit: int | None = None) -> list[OpenQuestion]:
-        """Open questions this new lesson answers (by the same rule as asking, or because it was
-        captured in reply to one); each asker is told once, through their platform's notifier."""
-        answered: list[OpenQuestion] = []
-        try:
-            questions = self.repo.open_questions(older_than_days=self.settings.question_max_age_days)
-        except Exception:
-            log.exception("open questions could not be read")
-            return answered
-        for question in questions:
-            if question.platform == lesson.captured_by.platform and question.user_id == lesson.captured_by.user_id \
-                    and question.id != explicit:
-                continue  # nobody needs to be told about their own lesson
-            if question.id != explicit and not self._lesson_answers(question, lesson):
-                continue
-            if not self._may_see(question, lesson) or not self.repo.answer_question(question.id, lesson.id):
-                continue
-            answered.append(question)
-            notify = self.notifiers.get(question.platform)
-            if notify is not None:
-                try:
-                    notify(question, lesson)
-                except Exception:
-                    log.exception("telling the asker of question %d failed", question.id)
-        return answered
-
-    def _lesson_answers(self, question: OpenQuestion, lesson: Lesson) -> bool:
-        try:
-            result = self.engine.search(question.text, k=20)
-        except Exception:
-            log.exception("matching open question %d failed", question.id)
-            return False
-        return any(s.lesson_id == lesson.id for s in result.matches)
-
-    def _may_see(self, question: OpenQuestion, lesson: Lesson) -> bool:
-        if lesson.source.visibility is Visibility.PUBLIC:
-            return True
-        asker = Asker(question.platform, question.user_id, question.asker_name, "", Visibility.DM)
-        src = lesson.source
-        return self.access.can_see(asker, src.platform, src.workspace, src.channel_id)
-
-    def open_questions(self) -> list[OpenQuestion]:
-        return self.repo.open_questions(older_than_days=self.settings.question_max_age_days)
-
-    def close_question(self, ref: PersonRef, question_id: int) -> bool:
-        return self.repo.close_question(question_id, ref.platform, ref.user_id)
-
-    # -- digest ----------------------------------------------------------------------------------
-    def digest(self, since: datetime) -> Digest:
-        new = [lesson for lesson in self.repo.lessons_since(since)
-               if lesson.source.visibility is Visibility.PUBLIC]
-        by_theme: dict[str, list[Lesson]] = {}
-        for lesson in new:
-            for theme in lesson.themes or ["overig"]:
-                by_theme.setdefault(theme, []).append(lesson)
-        helpful = [(lesson, n) for lesson, n in self.repo.most_helpful(since)
-                   if lesson.source.visibility is Visibility.PUBLIC]
-        return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
-                      self.open_questions()[:10], helpful)
 
     def update_from_source(self, platform: str, workspace: str, channel_id: str, message_id: str,
                            text: str) -> Lesson | None:
@@ -349,55 +271,6 @@ class LeerkringService:
         if person.locale != locale:
             self.repo.save_person(replace(person, locale=locale, display_name=ref.name or person.display_name))
 
-    def introducible(self, hits: list[Hit], platform: str, asker_id: str) -> set[int]:
-        """Lessons whose contact can be introduced to the asker: on the same platform, still reachable,
-        not the asker, and not someone who declined introductions."""
-        ids = set()
-        for hit in hits:
-            contact = hit.lesson.contact
-            if (contact and hit.lesson.contact_active and contact.platform == platform and contact.user_id
-                    and contact.user_id != asker_id):
-                person = self.repo.get_person(platform, contact.user_id)
-                if person is None or person.accepts_introductions:
-                    ids.add(hit.lesson.id)
-        return ids
-
-    def set_introductions(self, ref: PersonRef, accept: bool) -> Person:
-        person = self.person(ref)
-        return self.repo.save_person(replace(person, accepts_introductions=accept,
-                                             display_name=ref.name or person.display_name))
-
-    def person_left(self, platform: str, user_id: str) -> list[Lesson]:
-        """A contact was deactivated or left: their lessons stay, marked, so a new contact can be named."""
-        lessons = self.repo.set_contact_active(platform, user_id, False)
-        self._index()
-        return lessons
-
-    @staticmethod
-    def who_to_ask(lessons: list[Lesson], platform: str, gone_user: str) -> list[tuple[str, Lesson]]:
-        """For lessons whose contact left: each person (on that platform) who saved one, with one of
-        their lessons, to ask for a new contact."""
-        asked: dict[str, Lesson] = {}
-        for lesson in lessons:
-            capturer = lesson.captured_by.user_id
-            if lesson.captured_by.platform == platform and capturer and capturer != gone_user:
-                asked.setdefault(capturer, lesson)
-        return list(asked.items())
-
-    def person_returned(self, platform: str, user_id: str) -> None:
-        self.repo.set_contact_active(platform, user_id, True)
-
-    def move_contacts(self, caller: PersonRef, old: PersonRef, new: PersonRef) -> list[int]:
-        """Move every lesson's contact from `old` to `new`: allowed for `old` themself, or when `old` left."""
-        if (caller.platform, caller.user_id) != (old.platform, old.user_id):
-            lessons = [x for x in self.repo.lessons_of_person(old.platform, old.user_id)
-                       if x.contact and x.contact.user_id == old.user_id]
-            if not lessons or any(x.contact_active for x in lessons):
-                raise PermissionDenied("contact.move_denied")
-        moved = self.repo.move_contacts(old.platform, old.user_id, new.user_id, new.name)
-        self._index()
-        return moved
-
     # -- a person's own lessons and data ---------------------------------------------------------
     def my_lessons(self, ref: PersonRef) -> list[Lesson]:
         return self.repo.lessons_of_person(ref.platform, ref.user_id)
@@ -449,9 +322,3 @@ def _filters_dict(filters: Filters | None) -> dict[str, str]:
     if filters is None:
         return {}
     return {key: str(value) for key, value in vars(filters).items() if value}
-
-
-def outcome_summary(hits: list[Hit]) -> tuple[int, int, Counter[Outcome]]:
-    """(number of organisations, number of lessons, outcome counts) for the 'N gemeenten: …' line."""
-    places = {h.lesson.municipality_code or h.lesson.municipality for h in hits if h.lesson.municipality}
-    return len(places), len(hits), Counter(h.lesson.outcome for h in hits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 from bot.model import Asker, PersonRef, Source, Visibility
@@ -26,3 +27,13 @@ def capture(service: LeerkringService, text: str, *, person: PersonRef = ANNA, c
 def asker(person: PersonRef = BRAM, channel: str = "algemeen",
           visibility: Visibility = Visibility.PUBLIC, locale: str = "") -> Asker:
     return Asker(person.platform, person.user_id, person.name, channel, visibility, locale)
+
+
+def run_console(app, lines: list[str], **identity: object) -> str:  # type: ignore[no-untyped-def]
+    """Feed lines to the console adapter as a pipe would; returns everything it printed."""
+    from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
+
+    out = io.StringIO()
+    ConsoleAdapter(app, ConsoleIdentity(**identity), stdin=io.StringIO("".join(f"{x}\n" for x in lines)),  # type: ignore[arg-type]
+                   stdout=out).run(interactive=False)
+    return out.getvalue()

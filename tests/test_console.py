@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
-
-
-def run(app, lines, **identity):  # type: ignore[no-untyped-def]
-    out = io.StringIO()
-    ConsoleAdapter(app, ConsoleIdentity(**identity), stdin=io.StringIO("".join(f"{line}\n" for line in lines)),
-                   stdout=out).run(interactive=False)
-    return out.getvalue()
+from helpers import run_console as run
 
 
 def test_capture_then_ask_then_delete(app):

@@ -3,26 +3,18 @@ leave, the digest and the knowledge-gap statistics — through the console and t
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 from helpers import ANNA, BRAM, asker, capture
+from helpers import run_console as run
 from sqlalchemy import update
 
 from bot.cli import cli
 from bot.digest import DigestScheduler, parse_channels
-from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
 from bot.model import PersonRef
 from bot.storage.tables import QuestionRow
-
-
-def run(app, lines, **identity):  # type: ignore[no-untyped-def]
-    out = io.StringIO()
-    ConsoleAdapter(app, ConsoleIdentity(**identity), stdin=io.StringIO("".join(f"{x}\n" for x in lines)),
-                   stdout=out).run(interactive=False)
-    return out.getvalue()
 
 
 def test_an_open_question_is_answered_when_a_matching_lesson_arrives(app):

@@ -126,17 +126,23 @@ class MattermostAdapter(MattermostRequests):
         self.answer(post["channel_id"], post["user_id"], question, root_id=root_id or post["id"],
                     team_id=data.get("team_id", ""), in_dm=channel_type == "D")
 
-    def on_reaction_added(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+    def _capture_reaction(self, kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(reaction, post) for a capture-emoji reaction seen for the first time, else None."""
         reaction = _json(data.get("reaction"), {})
         if reaction.get("emoji_name") not in self.emojis or reaction.get("user_id") == self.bot_user_id:
-            return
-        key = f"reaction_added:{reaction['post_id']}:{reaction['user_id']}:{reaction['emoji_name']}:" \
+            return None
+        key = f"{kind}:{reaction['post_id']}:{reaction['user_id']}:{reaction['emoji_name']}:" \
               f"{reaction.get('create_at', '')}"
         if not self._first_time(key):
-            return
+            return None
         post = self.gateway.post(reaction["post_id"])
-        if post is None:
+        return (reaction, post) if post is not None else None
+
+    def on_reaction_added(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
+        found = self._capture_reaction("reaction_added", data)
+        if found is None:
             return
+        reaction, post = found
         try:
             lesson, text = self.capture_post(post, tagger=reaction["user_id"])
         except LeerkringError as exc:
@@ -146,16 +152,10 @@ class MattermostAdapter(MattermostRequests):
         self.confirm(reaction["user_id"], post["channel_id"], lesson, text, post.get("root_id", ""))
 
     def on_reaction_removed(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
-        reaction = _json(data.get("reaction"), {})
-        if reaction.get("emoji_name") not in self.emojis:
+        found = self._capture_reaction("reaction_removed", data)
+        if found is None:
             return
-        key = f"reaction_removed:{reaction['post_id']}:{reaction['user_id']}:{reaction['emoji_name']}:" \
-              f"{reaction.get('create_at', '')}"
-        if not self._first_time(key):
-            return
-        post = self.gateway.post(reaction["post_id"])
-        if post is None:
-            return
+        _, post = found
         lesson = self.core.repo.find_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
                                                post["id"])
         if lesson is None or lesson.edited_by_form:

@@ -183,13 +183,18 @@ class SlackAdapter(SlackInteractions):
                                   blocks=confirmation_blocks(text, lesson, lang),
                                   thread_ts=thread_ts or None)
 
-    def on_reaction_added(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    def _tagged(self, body: dict[str, Any], event: dict[str, Any]) -> tuple[str, str] | None:
+        """(channel, ts) of a message a capture emoji was put on or taken off, the first time the event is seen."""
         item = event.get("item") or {}
         if event.get("reaction") not in self.emojis or item.get("type") != "message":
+            return None
+        return (item["channel"], item["ts"]) if self._first_time(body) else None
+
+    def on_reaction_added(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        tagged = self._tagged(body, event)
+        if tagged is None:
             return
-        if not self._first_time(body):
-            return
-        channel_id, ts = item["channel"], item["ts"]
+        channel_id, ts = tagged
         message = self.gateway.message(channel_id, ts)
         if message is None:
             return
@@ -203,12 +208,10 @@ class SlackAdapter(SlackInteractions):
         self.confirm(client, channel_id, event["user"], lesson, text)
 
     def on_reaction_removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        item = event.get("item") or {}
-        if event.get("reaction") not in self.emojis or item.get("type") != "message":
+        tagged = self._tagged(body, event)
+        if tagged is None:
             return
-        if not self._first_time(body):
-            return
-        channel_id, ts = item["channel"], item["ts"]
+        channel_id, ts = tagged
         lesson = self.core.repo.find_by_source(PLATFORM, body.get("team_id", ""), channel_id, ts)
         if lesson is None or lesson.edited_by_form:
             return
