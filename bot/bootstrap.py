@@ -54,7 +54,8 @@ def bootstrap(settings: Settings | None = None, *, embedder: Embedder | None = N
     db = Database(settings.resolved_database_url())
     db.upgrade()
     repo = Repository(db)
-    engine = SearchEngine(repo, embedder or make_embedder(settings), settings.index_dir)
+    engine = SearchEngine(repo, embedder or make_embedder(settings), settings.index_dir,
+                          approximate_from=settings.approximate_from)
     if start_index:
         engine.start(progress=index_progress)
     service = LeerkringService(settings, repo, engine, access=access)

@@ -258,8 +258,9 @@ def reindex(ctx: click.Context, full: bool) -> None:
         else:
             with _bar(app.engine.pending(), "reindex") as tick:
                 app.engine.start(progress=tick)
-        click.echo(f"index up to date: {len(app.engine.dense)} lessons, revision {app.engine.revision}"
-                   f"{' (rebuilt)' if full else ''}")
+        app.engine.wait_for_restructure()
+        click.echo(f"index up to date: {len(app.engine.dense)} lessons, revision {app.engine.revision}, "
+                   f"{app.engine.dense.layout.describe()}{' (rebuilt)' if full else ''}")
     finally:
         app.close()
 

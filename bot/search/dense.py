@@ -1,15 +1,28 @@
-"""The dense index: FAISS keyed by lesson id, saved atomically with a manifest."""
+"""The dense index: FAISS keyed by lesson id, saved atomically with a manifest.
+
+Two structures, chosen by size (see `choose_layout` and docs/benchmarks.md):
+
+- ``flat-ip``: exact inner product over float32 vectors (IndexIDMap2 + IndexFlatIP).
+- ``ivf-sq8``: an inverted file over k-means cells with 8-bit scalar-quantised vectors
+  (IndexIVFScalarQuantizer). About a quarter of the memory, and a search only visits ``nprobe`` cells.
+  It supports removal and lookup by id (a hash-table direct map), so edits and deletes stay cheap.
+
+Filters on the approximate structure never give empty pages: when the cells visited hold fewer allowed
+lessons than asked for, the search is repeated over every cell (the filter then decides which vectors
+are scored, so that pass is exact over the quantised vectors).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -17,10 +30,42 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+FLAT = "flat-ip"
+IVF_SQ8 = "ivf-sq8"
+APPROXIMATE_FROM = 200_000  # lessons; below this exact search is fast enough (docs/benchmarks.md)
+NPROBE = 48                 # cells visited per question on ivf-sq8 (recall@10 >= 0.95 of exact at 1M)
+TRAIN_SAMPLE = 100_000      # vectors the k-means cells are trained on
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which structure, with its parameters."""
+
+    structure: str = FLAT
+    nlist: int = 0
+    nprobe: int = 0
+
+    def describe(self) -> str:
+        return self.structure if self.structure == FLAT else f"{self.structure} nlist={self.nlist} nprobe={self.nprobe}"
+
+
+def choose_layout(count: int, current: Layout | None = None, approximate_from: int = APPROXIMATE_FROM) -> Layout:
+    """The layout for `count` lessons. Hysteresis keeps a corpus near a boundary from flapping:
+    an approximate index goes back to exact only below half the threshold, and is retrained only
+    when the corpus has grown or shrunk fourfold since its cells were made."""
+    if current is not None and current.structure == IVF_SQ8 and count >= approximate_from // 2:
+        trained_for = (current.nlist / 4) ** 2
+        if trained_for / 4 <= count <= trained_for * 4:
+            return current
+    elif count < approximate_from:
+        return Layout()
+    nlist = max(64, min(65_536, 2 ** round(math.log2(4 * math.sqrt(max(count, 1))))))
+    return Layout(IVF_SQ8, nlist, min(nlist, NPROBE))
+
 
 @dataclass
 class Manifest:
-    """What a saved index holds: which embedder made it, and up to which lesson revision."""
+    """What a saved index holds: which embedder made it, up to which lesson revision, in which structure."""
 
     embedder: str
     dim: int
@@ -28,16 +73,44 @@ class Manifest:
     count: int
     structure: str
     sha256: str = ""
+    params: dict[str, int] = field(default_factory=dict)
 
 
 class DenseIndex:
-    """Inner product over L2-normalised vectors (cosine), ids = lesson ids (IndexIDMap2)."""
+    """Inner product over L2-normalised vectors (cosine); ids are lesson ids."""
 
-    structure = "flat-ip"
-
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, layout: Layout | None = None) -> None:
         self.dim = dim
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.layout = layout or Layout()
+        self._flat: faiss.IndexIDMap2 | None = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._ivf: faiss.IndexIVF | None = None
+        self._index: faiss.Index = self._flat
+
+    @property
+    def structure(self) -> str:
+        return self.layout.structure
+
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, layout: Layout,
+              *, seed: int = 0) -> DenseIndex:
+        """A new index in `layout` holding these vectors (an IVF layout is trained on a sample first)."""
+        index = cls(dim, layout)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if layout.structure == IVF_SQ8:
+            ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, layout.nlist,
+                                                faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+            sample = vectors
+            if len(vectors) > TRAIN_SAMPLE:
+                sample = vectors[np.random.default_rng(seed).choice(len(vectors), TRAIN_SAMPLE, replace=False)]
+            ivf.train(sample)
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+            index._index = index._ivf = ivf
+            index._flat = None
+        elif layout.structure != FLAT:
+            raise ValueError(f"unknown index structure {layout.structure!r}")
+        if len(ids):
+            index._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+        return index
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -58,21 +131,55 @@ class DenseIndex:
         """The `k` nearest lessons, best first; only `allowed` ids when given."""
         if not len(self) or k <= 0:
             return []
+        if allowed is not None and not allowed:
+            return []
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        params = None
-        if allowed is not None:
-            if not allowed:
-                return []
-            selector = faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-        scores, ids = self._index.search(query, min(k, len(self)), params=params)
+        k = min(k, len(self))
+        selector = None if allowed is None else faiss.IDSelectorBatch(np.asarray(list(allowed), dtype=np.int64))
+        if self._ivf is None:
+            params = None if selector is None else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            scores, ids = self._index.search(query, k, params=params)
+        else:
+            wanted = k if allowed is None else min(k, len(allowed))
+            scores, ids = self._ivf_search(query, k, selector, self.layout.nprobe)
+            if int((ids[0] >= 0).sum()) < wanted:  # too few in the cells visited: look in all of them
+                scores, ids = self._ivf_search(query, k, selector, self.layout.nlist)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def _ivf_search(self, query: np.ndarray, k: int, selector: faiss.IDSelector | None,
+                    nprobe: int) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParametersIVF(nprobe=nprobe)  # type: ignore[call-arg]
+        if selector is not None:
+            params.sel = selector
+        return self._index.search(query, k, params=params)
+
     def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors (decoded from 8 bits on the approximate structure)."""
         return np.vstack([self._index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dim))
 
     def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if self._flat is not None:
+            return faiss.vector_to_array(self._flat.id_map).astype(np.int64)
+        assert self._ivf is not None and self._ivf.invlists is not None
+        lists = self._ivf.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
+                 for c in range(lists.nlist) if lists.list_size(c)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every id with its vector, for building the index again in another structure."""
+        if self._flat is not None:
+            flat = faiss.downcast_index(self._flat.index)
+            return self.ids(), flat.reconstruct_n(0, len(self)) if len(self) else np.zeros((0, self.dim), np.float32)
+        ids = self.ids()
+        vectors = np.empty((len(ids), self.dim), dtype=np.float32)
+        for row, lesson_id in enumerate(ids):
+            vectors[row] = self._index.reconstruct(int(lesson_id))
+        return ids, vectors
+
+    def nbytes(self) -> int:
+        """Size of the index as saved (and, within a few percent, in memory)."""
+        return int(faiss.serialize_index(self._index).nbytes)
 
     # -- persistence -----------------------------------------------------------------------------
     @staticmethod
@@ -90,8 +197,9 @@ class DenseIndex:
         index_path, manifest_path = self.paths(directory, embedder_id)
         data = faiss.serialize_index(self._index).tobytes()
         _atomic_write(index_path, data)
+        params = {} if self._ivf is None else {"nlist": self.layout.nlist, "nprobe": self.layout.nprobe}
         manifest = Manifest(embedder=embedder_id, dim=self.dim, revision=revision, count=len(self),
-                            structure=self.structure, sha256=hashlib.sha256(data).hexdigest())
+                            structure=self.structure, sha256=hashlib.sha256(data).hexdigest(), params=params)
         _atomic_write(manifest_path, json.dumps(asdict(manifest), indent=2).encode())
         return manifest
 
@@ -114,8 +222,17 @@ class DenseIndex:
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             log.warning("saved index %s could not be read (%s): rebuilding", index_path, exc)
             return None
-        index = cls(dim)
-        index._index = raw  # type: ignore[assignment]
+        layout = Layout(manifest.structure, manifest.params.get("nlist", 0), manifest.params.get("nprobe", 0))
+        index = cls(dim, layout)
+        if layout.structure == IVF_SQ8:
+            if not isinstance(raw, faiss.IndexIVF):
+                log.warning("saved index %s is not the %s its manifest says: rebuilding", index_path, layout.structure)
+                return None
+            raw.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+            index._index = index._ivf = raw
+            index._flat = None
+        else:
+            index._index = index._flat = raw  # type: ignore[assignment]
         return index, manifest
 
 

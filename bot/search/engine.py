@@ -19,7 +19,7 @@ import numpy as np
 from bot.lang import detect_language
 from bot.model import Filters, Lesson, Outcome, Visibility
 from bot.municipalities import normalise_name, registry
-from bot.search.dense import DenseIndex
+from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
 from bot.search.embedder import Embedder, Progress
 from bot.search.fusion import FusionWeights, MatchRule, fuse
 from bot.search.glossary import dutch_terms
@@ -115,7 +115,8 @@ class SearchEngine:
     """Dense + lexical hybrid search over the lessons in the database."""
 
     def __init__(self, repo: Repository, embedder: Embedder, index_dir: Path, *,
-                 weights: FusionWeights | None = None, rule: MatchRule | None = None) -> None:
+                 weights: FusionWeights | None = None, rule: MatchRule | None = None,
+                 approximate_from: int = APPROXIMATE_FROM) -> None:
         self.repo = repo
         self.embedder = embedder
         self.index_dir = index_dir
@@ -128,6 +129,12 @@ class SearchEngine:
         self.revision = 0
         self._lock = threading.RLock()
         self._background: np.ndarray | None = None
+        self.approximate_from = approximate_from
+        # While the dense index is rebuilt in another structure, changes are applied to the live index
+        # and noted here, then replayed on the new one before it takes over.
+        self._journal: list[tuple[list[int], np.ndarray | None]] | None = None
+        self._generation = 0
+        self._restructuring: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, progress: Progress | None = None) -> None:
@@ -141,10 +148,11 @@ class SearchEngine:
                     self._index_text(lesson)
                 # Lessons deleted, or added but not saved, around the last save are dropped or re-added.
                 indexed = set(self.dense.ids().tolist())
-                self.dense.remove(indexed - set(self.meta))
+                self._dense_remove(list(indexed - set(self.meta)))
                 missing = [i for i in self.meta if i not in indexed]
                 self._embed_into_dense(list(self.repo.get_lessons(missing).values()), None)
-        self.sync(progress=progress)
+        if self.sync(progress=progress) == 0:
+            self._maybe_restructure()
 
     def pending(self) -> int:
         """How many lesson changes the index has not applied yet."""
@@ -176,11 +184,14 @@ class SearchEngine:
                     since_save = 0
             self._background = None
             self.save()
-            return changed
+        self._maybe_restructure()
+        return changed
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop the indexes and build them again from the database (cached vectors are reused)."""
         with self._lock:
+            self._generation += 1
+            self._journal = None
             self.dense = DenseIndex(self.embedder.dim)
             self.lexical, self.ngrams = BM25Index(), BM25Index()
             self.meta.clear()
@@ -191,9 +202,66 @@ class SearchEngine:
         with self._lock:
             self.dense.save(self.index_dir, self.embedder.id, self.revision)
 
+    # -- the dense structure -----------------------------------------------------------------------
+    def _maybe_restructure(self) -> None:
+        """Move the dense index to the structure its size calls for (exact below the threshold,
+        IVF-SQ8 above it). The new index is built in a background thread from a snapshot, questions
+        are answered by the old one meanwhile, and changes made during the build are replayed before
+        the new index takes over and is saved."""
+        with self._lock:
+            target = choose_layout(len(self.dense), self.dense.layout, self.approximate_from)
+            if target == self.dense.layout or self._journal is not None:
+                return
+            ids, vectors = self.dense.all_vectors()
+            self._journal = []
+            generation = self._generation
+            log.info("dense index: %s -> %s for %d lessons", self.dense.layout.describe(), target.describe(), len(ids))
+        thread = threading.Thread(target=self._restructure, args=(ids, vectors, target, generation),
+                                  name="leerkring-restructure", daemon=True)
+        self._restructuring = thread
+        thread.start()
+
+    def _restructure(self, ids: np.ndarray, vectors: np.ndarray, target: Layout, generation: int) -> None:
+        try:
+            new = DenseIndex.build(self.embedder.dim, ids, vectors, target)
+            with self._lock:
+                if generation != self._generation:
+                    return
+                for changed, fresh in self._journal or []:
+                    if fresh is None:
+                        new.remove(changed)
+                    else:
+                        new.upsert(changed, fresh)
+                self.dense = new
+                self._background = None
+                self.save()
+                log.info("dense index now %s (%d lessons)", new.layout.describe(), len(new))
+        except Exception:
+            log.exception("rebuilding the dense index as %s failed; the current index stays", target.describe())
+        finally:
+            with self._lock:
+                if generation == self._generation:
+                    self._journal = None
+
+    def wait_for_restructure(self, timeout: float | None = None) -> None:
+        """Block until a running change of dense structure has finished (for commands that exit)."""
+        thread = self._restructuring
+        if thread is not None:
+            thread.join(timeout)
+
+    def _dense_upsert(self, ids: list[int], vectors: np.ndarray) -> None:
+        self.dense.upsert(ids, vectors)
+        if self._journal is not None:
+            self._journal.append((ids, vectors))
+
+    def _dense_remove(self, ids: list[int]) -> None:
+        self.dense.remove(ids)
+        if self._journal is not None and ids:
+            self._journal.append((ids, None))
+
     # -- indexing --------------------------------------------------------------------------------
     def _remove(self, ids: list[int]) -> None:
-        self.dense.remove(ids)
+        self._dense_remove(ids)
         for lesson_id in ids:
             self.lexical.remove(lesson_id)
             self.ngrams.remove(lesson_id)
@@ -223,7 +291,7 @@ class SearchEngine:
                                                        for i, lid in enumerate(todo)])
             vectors.update({lid: fresh[i] for i, lid in enumerate(todo)})
         ids = list(vectors)
-        self.dense.upsert(ids, np.vstack([vectors[i] for i in ids]))
+        self._dense_upsert(ids, np.vstack([vectors[i] for i in ids]))
 
     # -- searching -------------------------------------------------------------------------------
     def background(self) -> np.ndarray:
