@@ -36,6 +36,11 @@ APPROXIMATE_FROM = 200_000  # lessons; below this exact search is fast enough (d
 NPROBE = 48                 # cells visited per question on ivf-sq8 (recall@10 >= 0.95 of exact at 1M)
 TRAIN_SAMPLE = 100_000      # vectors the k-means cells are trained on
 
+# One question is one small search: FAISS's OpenMP threads cost more to wake (milliseconds, worse when
+# the other core is busy) than they save, and the bot answers questions on several threads anyway.
+# Building an index uses every core (see DenseIndex.build).
+faiss.omp_set_num_threads(1)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -96,6 +101,15 @@ class DenseIndex:
         """A new index in `layout` holding these vectors (an IVF layout is trained on a sample first)."""
         index = cls(dim, layout)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        faiss.omp_set_num_threads(os.cpu_count() or 1)
+        try:
+            index._fill(ids, vectors, seed)
+        finally:
+            faiss.omp_set_num_threads(1)
+        return index
+
+    def _fill(self, ids: np.ndarray, vectors: np.ndarray, seed: int) -> None:
+        index, layout, dim = self, self.layout, self.dim
         if layout.structure == IVF_SQ8:
             ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, layout.nlist,
                                                 faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
@@ -110,7 +124,6 @@ class DenseIndex:
             raise ValueError(f"unknown index structure {layout.structure!r}")
         if len(ids):
             index._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-        return index
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
