@@ -95,24 +95,38 @@ def record_to_draft(record: dict[str, object], *, platform: str = "import") -> L
     )
 
 
+IMPORT_BATCH = 200  # lessons stored per transaction: all of a batch, or none of it
+
+
 def import_file(repo: Repository, path: Path, *, platform: str = "import",
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     report = ImportReport(skipped=[])
-    for number, record in read_records(path):
-        if "__error__" in record:
-            report.skipped.append((number, str(record["__error__"])))  # type: ignore[union-attr]
-        else:
-            try:
-                _, created = repo.save_lesson(record_to_draft(record, platform=platform))
-            except InputError:
-                report.skipped.append((number, "no text"))  # type: ignore[union-attr]
+    batch: list[LessonDraft] = []
+
+    def flush() -> None:
+        for _, created in repo.save_lessons(batch):
+            if created:
+                report.created += 1
             else:
-                if created:
-                    report.created += 1
-                else:
-                    report.updated += 1
-        if progress:
-            progress(1)
+                report.updated += 1
+        if progress and batch:
+            progress(len(batch))
+        batch.clear()
+
+    for number, record in read_records(path):
+        problem = str(record["__error__"]) if "__error__" in record else ""
+        if not problem:
+            try:
+                batch.append(record_to_draft(record, platform=platform))
+            except InputError:
+                problem = "no text"
+        if problem:
+            report.skipped.append((number, problem))  # type: ignore[union-attr]
+            if progress:
+                progress(1)
+        if len(batch) >= IMPORT_BATCH:
+            flush()
+    flush()
     return report
 
 

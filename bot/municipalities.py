@@ -9,7 +9,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # Former municipality -> its successor (mergers since 2021; Haaren was split, its name maps to none).
@@ -67,6 +67,11 @@ def normalise_name(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=50_000)
+def _first_word(word: str) -> str:
+    return (normalise_name(word).split() or [""])[0]
+
+
 class MunicipalityRegistry:
     """Look-ups over the 342 municipalities, their aliases and former names."""
 
@@ -81,6 +86,7 @@ class MunicipalityRegistry:
             self._by_key.setdefault(normalise_name(old), self._by_key[normalise_name(new)])
         self.provinces = sorted({m.province for m in municipalities})
         self._max_words = max(len(k.split()) for k in self._by_key)
+        self._first_words = {k.split()[0] for k in self._by_key if k}
 
     def lookup(self, name: str) -> Municipality | None:
         """The municipality with this name, alias, former name or CBS code, or None."""
@@ -110,10 +116,11 @@ class MunicipalityRegistry:
         found: list[Municipality] = []
         i = 0
         while i < len(words):
+            first = words[i]
+            if not (first[0].isupper() or first[0] in "'’") or _first_word(first) not in self._first_words:
+                i += 1
+                continue
             for n in range(min(self._max_words, len(words) - i), 0, -1):
-                first = words[i]
-                if not (first[0].isupper() or first[0] in "'’"):
-                    break
                 m = self._by_key.get(normalise_name(" ".join(words[i:i + n])))
                 if m is not None:
                     if m not in found:

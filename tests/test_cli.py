@@ -51,6 +51,21 @@ def test_import_is_idempotent_and_reports_skipped_lines(env, tmp_path):
     assert stats["outcomes"] == {"worked": 1, "failed": 1, "unknown": 1}
 
 
+def test_a_large_import_is_stored_in_batches_and_later_lines_win(env, tmp_path, monkeypatch):
+    from bot import importer
+
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 3)
+    rows = [{"id": f"r{n}", "text": f"Wijkbudget {n}: bewoners kozen zelf de projecten.", "municipality": "Ede"}
+            for n in range(10)]
+    rows.insert(2, {"id": "r1", "text": "Wijkbudget 1, herschreven: de stemming liep via de bibliotheek."})
+    rows.append({"id": "r9", "text": "Wijkbudget 9, herschreven in een latere batch."})
+    assert "10 new, 2 updated, 0 skipped." in invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
+    assert json.loads(invoke(env, "stats", "--json").stdout)["lessons"] == 10
+    found = json.loads(invoke(env, "ask", "stemming via de bibliotheek", "--json").stdout)["hits"]
+    assert found and "herschreven" in found[0]["text"]
+    assert "0 new, 12 updated" in invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
+
+
 def test_import_csv_and_bad_json_lines(env, tmp_path):
     path = tmp_path / "lessen.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:

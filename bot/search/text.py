@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 
@@ -37,6 +37,19 @@ def _fold(token: str) -> str:
     return "".join(ch for ch in token if not unicodedata.combining(ch)).replace("’", "'")
 
 
+@lru_cache(maxsize=200_000)
+def _terms_of(raw: str) -> tuple[str, ...]:
+    """The index terms of one word as it appears in text (memoised: vocabularies repeat)."""
+    word = _fold(raw)
+    if word in STOPWORDS or len(word) < 2:
+        return ()
+    if (_ABBREVIATION.match(raw) and sum(ch.isupper() for ch in raw) >= 2) or len(word) <= 3:
+        return (word,)
+    stem = _stemmer().stemWord
+    return tuple(stem(part) if len(part) > 3 else part
+                 for part in word.split("-") if len(part) > 1 and part not in STOPWORDS)
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms for `text`.
 
@@ -45,18 +58,9 @@ def tokenize(text: str) -> list[str]:
     - a municipality named in the text, by any name or alias, adds one term for its CBS code, so
       "Den Haag" matches "'s-Gravenhage" and "Bergen op Zoom" is not three loose words.
     """
-    stem = _stemmer().stemWord
     terms: list[str] = []
     for raw in _TOKEN.findall(text):
-        word = _fold(raw)
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        if (_ABBREVIATION.match(raw) and sum(ch.isupper() for ch in raw) >= 2) or len(word) <= 3:
-            terms.append(word)
-            continue
-        for part in word.split("-"):
-            if len(part) > 1 and part not in STOPWORDS:
-                terms.append(stem(part) if len(part) > 3 else part)
+        terms.extend(_terms_of(raw))
     terms.extend("gm:" + m.code.lower() for m in registry().find_in_text(text))
     return terms
 

@@ -52,6 +52,10 @@ class Person:
     locale: str = ""
 
 
+def _source_key(row: LessonRow) -> tuple[str, str, str, str]:
+    return (row.source_platform, row.source_workspace, row.source_channel_id, row.source_message_id)
+
+
 def to_lesson(row: LessonRow) -> Lesson:
     contact = (PersonRef(row.contact_platform, row.contact_user_id, row.contact_name)
                if (row.contact_user_id or row.contact_name) else None)
@@ -83,19 +87,20 @@ class Repository(QuestionStore):
         self.db = db
 
     # -- revisions --------------------------------------------------------------------------------
-    def _next_revision(self, session: Session) -> int:
-        # UPDATE ... takes the row lock that orders concurrent writers until they commit.
+    def _next_revision(self, session: Session, count: int = 1) -> int:
+        """Take `count` revisions; returns the last. UPDATE ... takes the row lock that orders concurrent
+        writers until they commit."""
         result = session.execute(
-            update(Counter).where(Counter.name == REVISION).values(value=Counter.value + 1)
+            update(Counter).where(Counter.name == REVISION).values(value=Counter.value + count)
             .returning(Counter.value))
         value = result.scalar_one_or_none()
         if value is None:
             try:
                 with session.begin_nested():
-                    session.add(Counter(name=REVISION, value=1))
-                return 1
+                    session.add(Counter(name=REVISION, value=count))
+                return count
             except IntegrityError:
-                return self._next_revision(session)
+                return self._next_revision(session, count)
         return int(value)
 
     def max_revision(self) -> int:
@@ -116,48 +121,78 @@ class Repository(QuestionStore):
                 continue  # another process inserted the same source message first: update it instead
         return self._save_lesson_once(draft)
 
+    def save_lessons(self, drafts: list[LessonDraft]) -> list[tuple[Lesson, bool]]:
+        """Store many lessons in one transaction (imports): all of them, or none if it fails.
+
+        When another writer stores the same source message meanwhile, the batch is retried one by one."""
+        if not drafts:
+            return []
+        try:
+            with self.db.session() as session:
+                last = self._next_revision(session, len(drafts))
+                known = {_source_key(row): row for row in session.scalars(select(LessonRow).where(
+                    LessonRow.source_message_id.in_({d.source.message_id for d in drafts})))}
+                saved = [self._apply(session, draft, last - len(drafts) + 1 + n, known)
+                         for n, draft in enumerate(drafts)]
+                session.flush()
+                return [(to_lesson(row), created) for row, created in saved]
+        except IntegrityError:
+            return [self.save_lesson(draft) for draft in drafts]
+
     def _save_lesson_once(self, draft: LessonDraft) -> tuple[Lesson, bool]:
-        src = draft.source
         with self.db.session() as session:
-            revision = self._next_revision(session)
+            row, created = self._apply(session, draft, self._next_revision(session))
+            session.flush()
+            return to_lesson(row), created
+
+    def _apply(self, session: Session, draft: LessonDraft, revision: int,
+               known: dict[tuple[str, str, str, str], LessonRow] | None = None) -> tuple[LessonRow, bool]:
+        """Write the draft into its row (found by source message, or new). `known`: rows of this batch
+        already looked up, by source key; new rows are added to it."""
+        src = draft.source
+        key = (src.platform, src.workspace, src.channel_id, src.message_id)
+        if known is not None:
+            row = known.get(key)
+        else:
             row = session.scalar(select(LessonRow).where(
                 LessonRow.source_platform == src.platform, LessonRow.source_workspace == src.workspace,
                 LessonRow.source_channel_id == src.channel_id, LessonRow.source_message_id == src.message_id))
-            created = row is None or row.deleted_at is not None
-            now = utcnow()
-            if row is None:
-                row = LessonRow(created_at=now, source_platform=src.platform, source_workspace=src.workspace,
-                                source_channel_id=src.channel_id, source_message_id=src.message_id,
-                                edited_by_form=False)
-                session.add(row)
-            contact = draft.contact
-            row.title = draft.title[:300]
-            row.text = draft.text
-            row.learned = draft.learned
-            row.municipality = draft.municipality
-            row.municipality_code = draft.municipality_code
-            row.organisation_kind = draft.organisation_kind.value
-            row.themes = list(draft.themes)
-            row.outcome = draft.outcome.value
-            row.contact_platform = contact.platform if contact else ""
-            row.contact_user_id = contact.user_id if contact else ""
-            row.contact_name = contact.name if contact else ""
-            row.captured_by_platform = draft.captured_by.platform
-            row.captured_by_user_id = draft.captured_by.user_id
-            row.captured_by_name = draft.captured_by.name
-            row.source_channel_name = src.channel_name
-            row.source_visibility = src.visibility.value
-            row.source_thread_id = src.thread_id
-            row.permalink = src.permalink
-            row.occurred_at = draft.occurred_at
-            row.updated_at = now
-            row.deleted_at = None
-            row.edited_by_form = draft.edited_by_form or (bool(row.edited_by_form) and not created)
-            row.revision = revision
-            row.content_hash = content_hash(lesson_search_text(row.title, row.text, row.learned,
-                                                               row.municipality, row.themes))
-            session.flush()
-            return to_lesson(row), created
+        created = row is None or row.deleted_at is not None
+        now = utcnow()
+        if row is None:
+            row = LessonRow(created_at=now, source_platform=src.platform, source_workspace=src.workspace,
+                            source_channel_id=src.channel_id, source_message_id=src.message_id,
+                            edited_by_form=False)
+            session.add(row)
+            if known is not None:
+                known[key] = row
+        contact = draft.contact
+        row.title = draft.title[:300]
+        row.text = draft.text
+        row.learned = draft.learned
+        row.municipality = draft.municipality
+        row.municipality_code = draft.municipality_code
+        row.organisation_kind = draft.organisation_kind.value
+        row.themes = list(draft.themes)
+        row.outcome = draft.outcome.value
+        row.contact_platform = contact.platform if contact else ""
+        row.contact_user_id = contact.user_id if contact else ""
+        row.contact_name = contact.name if contact else ""
+        row.captured_by_platform = draft.captured_by.platform
+        row.captured_by_user_id = draft.captured_by.user_id
+        row.captured_by_name = draft.captured_by.name
+        row.source_channel_name = src.channel_name
+        row.source_visibility = src.visibility.value
+        row.source_thread_id = src.thread_id
+        row.permalink = src.permalink
+        row.occurred_at = draft.occurred_at
+        row.updated_at = now
+        row.deleted_at = None
+        row.edited_by_form = draft.edited_by_form or (bool(row.edited_by_form) and not created)
+        row.revision = revision
+        row.content_hash = content_hash(lesson_search_text(row.title, row.text, row.learned,
+                                                           row.municipality, row.themes))
+        return row, created
 
     def get_lesson(self, lesson_id: int, *, include_deleted: bool = False) -> Lesson | None:
         with self.db.session() as session:
