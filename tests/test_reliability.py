@@ -103,7 +103,7 @@ def check_consistent(settings) -> int:  # type: ignore[no-untyped-def]
         assert len(ids) == len(set(ids.tolist())) == stored
         assert set(ids.tolist()) == {lesson.id for lesson in app.repo.iter_lessons()}
         loaded = DenseIndex.load(settings.index_dir, HashingEmbedder().id, HashingEmbedder().dim)
-        assert loaded is not None and len(loaded[0]) == stored
+        assert (loaded is not None and len(loaded[0]) == stored) or (loaded is None and stored == 0)
         if stored:
             assert app.engine.search("participatie in wijk", k=3).ranked
         assert np.isfinite(app.engine.dense.vectors(ids[:5].tolist())).all()

@@ -7,6 +7,7 @@ by lesson revision (additions, edits, deletions). Any process can rebuild everyt
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ class SearchEngine:
         self.meta: dict[int, LessonMeta] = {}
         self.revision = 0
         self._lock = threading.RLock()
-        self._background: np.ndarray | None = None
+        self._background: tuple[np.ndarray, np.ndarray] | None = None
+        self._background_count = 0
         self.approximate_from = approximate_from
         # While the dense index is rebuilt in another structure, changes are applied to the live index
         # and noted here, then replayed on the new one before it takes over.
@@ -182,7 +184,6 @@ class SearchEngine:
                 if since_save >= SAVE_EVERY:
                     self.save()
                     since_save = 0
-            self._background = None
             self.save()
         self._maybe_restructure()
         return changed
@@ -233,7 +234,6 @@ class SearchEngine:
                     else:
                         new.upsert(changed, fresh)
                 self.dense = new
-                self._background = None
                 self.save()
                 log.info("dense index now %s (%d lessons)", new.layout.describe(), len(new))
         except Exception:
@@ -294,15 +294,24 @@ class SearchEngine:
         self._dense_upsert(ids, np.vstack([vectors[i] for i in ids]))
 
     # -- searching -------------------------------------------------------------------------------
-    def background(self) -> np.ndarray:
-        """Vectors the question is compared with to tell a real match from the usual similarity."""
-        if self._background is None:
+    def background(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and covariance of the vectors a question is compared with to tell a real match from the
+        usual similarity (generic texts plus a sample of lessons). A question's cosines with them then
+        have mean mu.v and variance v.C.v, without a matrix product per question.
+
+        The sample is drawn again when the collection has changed size by a tenth."""
+        count = len(self.dense)
+        if self._background is None or abs(count - self._background_count) > max(10, self._background_count // 10):
             generic = self._generic_background()
             ids = self.dense.ids()
             if len(ids) > BACKGROUND_SAMPLE:
                 ids = np.random.default_rng(0).choice(ids, BACKGROUND_SAMPLE, replace=False)
             sample = self.dense.vectors([int(i) for i in ids])
-            self._background = np.vstack([generic, sample]) if len(sample) else generic
+            vectors = (np.vstack([generic, sample]) if len(sample) else generic).astype(np.float64)
+            mean = vectors.mean(axis=0)
+            centred = vectors - mean
+            self._background = (mean, centred.T @ centred / len(vectors))
+            self._background_count = count
         return self._background
 
     def _generic_background(self) -> np.ndarray:
@@ -353,19 +362,23 @@ class SearchEngine:
                 fused = sorted(((doc, score + similarity_bonus(self.meta[doc], prefer)) for doc, score in fused),
                                key=lambda item: (-item[1], item[0]))
             fused = fused[:k]
-            bg = self.background() @ vector
-            mean, std = float(bg.mean()), float(bg.std()) or 1.0
+            centre, covariance = self.background()
+            query = vector.astype(np.float64)
+            mean = float(centre @ query)
+            std = math.sqrt(max(float(np.einsum("i,ij,j->", query, covariance, query)), 0.0)) or 1.0
             dense_scores = dict(dense)
             dense_rank = {doc: r for r, (doc, _) in enumerate(dense)}
             lexical_rank = {doc: r for r, (doc, _) in enumerate(lexical)}
             ranked = []
-            for doc, score in fused:
+            docs = [doc for doc, _ in fused]
+            coverages = [max(pair) for pair in zip(*(self.lexical.coverages(t, docs) for t in coverage_sets),
+                                                   strict=True)]
+            for (doc, score), coverage in zip(fused, coverages, strict=True):
                 cosine = dense_scores.get(doc)
                 if cosine is None:
                     cosine = float(self.dense.vectors([doc])[0] @ vector)
                 z = (cosine - mean) / std
                 agree = dense_rank.get(doc, 99) < 10 and lexical_rank.get(doc, 99) < 10
-                coverage = max(self.lexical.coverage(t, doc) for t in coverage_sets)
                 rule_score = self.rule.score(z, coverage, agree)
                 ranked.append(Scored(doc, score, rule_score >= self.rule.threshold, rule_score,
                                      dense_rank.get(doc), lexical_rank.get(doc)))

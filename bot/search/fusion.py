@@ -38,16 +38,21 @@ def fuse(*lists: tuple[list[tuple[int, float]], float]) -> list[tuple[int, float
     Each argument is (results best first, weight). A candidate missing from a list gets that list's
     floor (its lowest z), so a lesson found by only one retriever is neither lost nor favoured.
     """
-    union = {doc for results, _ in lists for doc, _ in results}
-    fused = dict.fromkeys(union, 0.0)
-    for results, weight in lists:
-        if not results or weight == 0:
-            continue
+    present = [(results, weight) for results, weight in lists if results]
+    if not present:
+        return []
+    ids = np.concatenate([np.fromiter((doc for doc, _ in results), dtype=np.int64, count=len(results))
+                          for results, _ in present])
+    union, where = np.unique(ids, return_inverse=True)
+    fused = np.zeros(len(union), dtype=np.float64)
+    offset = 0
+    for results, weight in present:
         z, floor = _zscores([score for _, score in results])
-        seen = dict(zip((doc for doc, _ in results), z, strict=True))
-        for doc in union:
-            fused[doc] += weight * (seen.get(doc, floor) - floor)
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        if weight:
+            np.add.at(fused, where[offset:offset + len(results)], weight * (z - floor))
+        offset += len(results)
+    order = np.lexsort((union, -fused))
+    return list(zip(union[order].tolist(), fused[order].tolist(), strict=True))
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,17 @@
-"""BM25 over an inverted index that takes additions and removals one lesson at a time.
+"""BM25 over a sparse matrix that takes additions and removals one lesson at a time.
 
 Scoring is vectorised: the term weights of all lessons live in a sparse matrix (scipy), so a query
-costs a few sparse column sums whatever the collection size. Lessons added or removed since the
-matrix was built are scored from the postings directly and the matrix is rebuilt once enough of
-them have gathered, so a capture never waits for a rebuild.
+costs a few sparse column sums whatever the collection size. Each lesson keeps its term columns and
+counts as small arrays, so (re)building the matrix is a few array operations, not a walk over every
+posting. Lessons added or removed since the build are scored from their own term counts, and the
+matrix is rebuilt once enough of them have gathered, so a capture never waits for a rebuild.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -24,15 +25,16 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._postings: dict[str, dict[int, int]] = {}
         self._doc_terms: dict[int, Counter[str]] = {}
+        self._doc_columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # (columns, counts) per lesson
         self._doc_len: dict[int, int] = {}
+        self._df: dict[str, int] = {}  # lessons per term
+        self._columns: dict[str, int] = {}  # term -> matrix column; kept across builds
         self._total_len = 0
-        # the matrix: rows are lessons (`_rows`), columns terms (`_columns`); values are BM25 term weights
+        # the matrix: rows are lessons (`_rows`), columns terms; values are BM25 term weights
         self._matrix: sparse.csc_matrix | None = None
         self._rows: np.ndarray = np.zeros(0, dtype=np.int64)
         self._row_of: dict[int, int] = {}
-        self._columns: dict[str, int] = {}
         self._stale: set[int] = set()  # lessons changed since the matrix was built
 
     def __len__(self) -> int:
@@ -46,53 +48,57 @@ class BM25Index:
         self.remove(doc_id)
         counts = Counter(terms)
         self._doc_terms[doc_id] = counts
+        columns = self._columns
+        for term in counts:
+            if term not in columns:
+                columns[term] = len(columns)
+            self._df[term] = self._df.get(term, 0) + 1
+        self._doc_columns[doc_id] = (np.fromiter((columns[t] for t in counts), dtype=np.int32, count=len(counts)),
+                                     np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
         length = sum(counts.values())
         self._doc_len[doc_id] = length
         self._total_len += length
-        for term, tf in counts.items():
-            self._postings.setdefault(term, {})[doc_id] = tf
         self._stale.add(doc_id)
 
     def remove(self, doc_id: int) -> None:
         counts = self._doc_terms.pop(doc_id, None)
         if counts is None:
             return
+        del self._doc_columns[doc_id]
         self._total_len -= self._doc_len.pop(doc_id)
         for term in counts:
-            posting = self._postings.get(term)
-            if posting is not None:
-                posting.pop(doc_id, None)
-                if not posting:
-                    del self._postings[term]
+            left = self._df[term] - 1
+            if left:
+                self._df[term] = left
+            else:
+                del self._df[term]
         self._stale.add(doc_id)
 
     def idf(self, term: str) -> float:
         n = len(self._doc_len)
-        df = len(self._postings.get(term, ()))
+        df = self._df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _avg_len(self) -> float:
         return (self._total_len / len(self._doc_len)) if self._doc_len else 1.0
 
-    def _weight(self, tf: int, length: int, avg_len: float) -> float:
+    def _weight(self, tf: float, length: int, avg_len: float) -> float:
         return tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / avg_len))
 
     def _rebuild(self) -> None:
-        ids = sorted(self._doc_len)
-        row_of = {doc: i for i, doc in enumerate(ids)}
-        self._columns = {term: j for j, term in enumerate(self._postings)}
-        avg_len = self._avg_len()
-        rows, cols, values = [], [], []
-        for term, posting in self._postings.items():
-            j = self._columns[term]
-            for doc, tf in posting.items():
-                rows.append(row_of[doc])
-                cols.append(j)
-                values.append(self._weight(tf, self._doc_len[doc], avg_len))
-        self._matrix = sparse.csc_matrix((np.asarray(values, dtype=np.float32), (rows, cols)),
+        ids = np.fromiter(self._doc_columns, dtype=np.int64, count=len(self._doc_columns))
+        parts = list(self._doc_columns.values())
+        sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+        rows = np.repeat(np.arange(len(ids)), sizes)
+        cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
+        tf = np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.float32)
+        lengths = np.fromiter((self._doc_len[d] for d in self._doc_columns), dtype=np.float32, count=len(ids))
+        norm = self.k1 * (1 - self.b + self.b * lengths / self._avg_len())
+        values = tf * (self.k1 + 1) / (tf + np.repeat(norm, sizes))
+        self._matrix = sparse.csc_matrix((values.astype(np.float32), (rows, cols)),
                                          shape=(len(ids), len(self._columns)))
-        self._rows = np.asarray(ids, dtype=np.int64)
-        self._row_of = row_of
+        self._rows = ids
+        self._row_of = {int(doc): i for i, doc in enumerate(ids)}
         self._stale = set()
 
     def search(self, terms: Iterable[str], k: int = 50,
@@ -104,35 +110,53 @@ class BM25Index:
             self._rebuild()
         assert self._matrix is not None
         query = Counter(terms)
-        weights = {term: self.idf(term) * qtf for term, qtf in query.items() if term in self._postings}
-        columns = [(self._columns[t], w) for t, w in weights.items() if t in self._columns]
-        scores: dict[int, float] = {}
-        if columns:
-            picked = self._matrix[:, [j for j, _ in columns]]
-            dense = np.asarray(picked @ np.asarray([w for _, w in columns], dtype=np.float32)).ravel()
+        weights = {term: self.idf(term) * qtf for term, qtf in query.items() if term in self._df}
+        ids = np.zeros(0, dtype=np.int64)
+        found = np.zeros(0, dtype=np.float32)
+        if weights:
+            columns = [self._columns[t] for t in weights]
+            picked = self._matrix[:, [c for c in columns if c < self._matrix.shape[1]]]
+            known = np.asarray([w for t, w in weights.items() if self._columns[t] < self._matrix.shape[1]],
+                               dtype=np.float32)
+            dense = np.asarray(picked @ known).ravel() if len(known) else np.zeros(len(self._rows), np.float32)
             stale_rows = [self._row_of[d] for d in self._stale if d in self._row_of]
             if stale_rows:
-                dense[stale_rows] = 0.0  # scored below, from the postings
+                dense[stale_rows] = 0.0  # scored below, from their own counts
             if allowed is not None:
                 dense[~np.isin(self._rows, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))] = 0.0
             top = np.argpartition(-dense, min(k, len(dense) - 1))[:k] if len(dense) > k else np.arange(len(dense))
-            scores = {int(self._rows[row]): float(dense[row]) for row in top if dense[row] > 0}
-        if self._stale:  # changed since the build: scored exactly from the postings
+            top = top[dense[top] > 0]
+            ids, found = self._rows[top], dense[top]
+        if self._stale and weights:  # changed since the build: scored exactly from their own counts
             avg_len = self._avg_len()
-            for term, weight in weights.items():
-                posting = self._postings[term]
-                for doc in self._stale:
-                    tf = posting.get(doc)
-                    if tf and (allowed is None or doc in allowed):
-                        scores[doc] = scores.get(doc, 0.0) + weight * self._weight(tf, self._doc_len[doc], avg_len)
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return best[:k]
+            extra_ids, extra_scores = [], []
+            for doc in self._stale:
+                counts = self._doc_terms.get(doc)
+                if counts is None or (allowed is not None and doc not in allowed):
+                    continue
+                score = sum(w * self._weight(counts[t], self._doc_len[doc], avg_len)
+                            for t, w in weights.items() if t in counts)
+                if score > 0:
+                    extra_ids.append(doc)
+                    extra_scores.append(score)
+            if extra_ids:
+                ids = np.concatenate([ids, np.asarray(extra_ids, dtype=np.int64)])
+                found = np.concatenate([found, np.asarray(extra_scores, dtype=np.float32)])
+        order = np.lexsort((ids, -found.astype(np.float64)))[:k]
+        return [(int(i), float(s)) for i, s in zip(ids[order], found[order], strict=True)]
 
     def coverage(self, terms: Iterable[str], doc_id: int) -> float:
         """Share of the query's idf weight that this document contains (0..1)."""
-        unique = set(terms)
-        total = sum(self.idf(t) for t in unique)
-        if total <= 0 or doc_id not in self._doc_terms:
-            return 0.0
-        doc = self._doc_terms[doc_id]
-        return sum(self.idf(t) for t in unique if t in doc) / total
+        return self.coverages(terms, [doc_id])[0]
+
+    def coverages(self, terms: Iterable[str], doc_ids: Sequence[int]) -> list[float]:
+        """`coverage` for several documents, with the query's idf computed once."""
+        idf = {t: self.idf(t) for t in set(terms)}
+        total = sum(idf.values())
+        if total <= 0:
+            return [0.0] * len(doc_ids)
+        out = []
+        for doc_id in doc_ids:
+            doc = self._doc_terms.get(doc_id)
+            out.append(sum(w for t, w in idf.items() if t in doc) / total if doc is not None else 0.0)
+        return out
