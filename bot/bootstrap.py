@@ -29,7 +29,10 @@ class App:
     router: CommandRouter
 
     def close(self) -> None:
-        self.db.dispose()
+        try:
+            self.engine.close()
+        finally:
+            self.db.dispose()
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -7,6 +7,7 @@ from helpers import ANNA, asker, capture
 
 from bot.bootstrap import bootstrap
 from bot.search.dense import DenseIndex
+from bot.model import Filters
 from bot.search.embedder import HashingEmbedder
 
 
@@ -121,3 +122,34 @@ def test_an_interrupted_catch_up_resumes_without_embedding_again(settings):
         resumed.close()
     finally:
         engine_module.SAVE_EVERY = original
+
+
+def test_restart_loads_the_saved_text_index_instead_of_reading_every_lesson(settings, monkeypatch):
+    from bot.search import snapshot
+    from bot.storage.repository import Repository
+
+    first = bootstrap(settings, embedder=HashingEmbedder())
+    capture(first.service, "Burgerberaad over de energietransitie in Zwolle. #burgerberaad", message_id="m1")
+    capture(first.service, "Jongerenraad adviseert over het wijkbudget. #jeugd", message_id="m2")
+    expected = [(s.lesson_id, round(s.score, 6)) for s in first.engine.search("jongerenraad wijkbudget").ranked]
+    first.close()
+
+    def no_full_scan(self, batch=500):  # type: ignore[no-untyped-def]
+        raise AssertionError("every lesson was read again")
+
+    monkeypatch.setattr(Repository, "iter_lessons", no_full_scan)
+    second = bootstrap(settings, embedder=HashingEmbedder())
+    assert [(s.lesson_id, round(s.score, 6)) for s in second.engine.search("jongerenraad wijkbudget").ranked] \
+        == expected
+    assert second.engine.search("zwolle", filters=Filters(municipality="Zwolle")).ranked
+    # A change after the save is caught up from the database, as before.
+    capture(second.service, "Wijkbudget voor ouderen in Deventer. #ouderen", message_id="m3")
+    second.close()
+    monkeypatch.undo()
+    # A damaged text index is rebuilt from the database.
+    data_path, _ = snapshot.paths(settings.index_dir, HashingEmbedder().id)
+    data_path.write_bytes(data_path.read_bytes()[:100])
+    third = bootstrap(settings, embedder=HashingEmbedder())
+    found_by_word = [s for s in third.engine.search("wijkbudget").ranked if s.lexical_rank is not None]
+    assert len(found_by_word) == 2 and len(third.engine.meta) == 3
+    third.close()

@@ -9,22 +9,24 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from bot.lang import detect_language
-from bot.model import Filters, Lesson, Outcome, Visibility
-from bot.municipalities import normalise_name, registry
+from bot.model import Filters, Lesson
+from bot.municipalities import registry
 from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
 from bot.search.embedder import Embedder, Progress
 from bot.search.fusion import FusionWeights, MatchRule, fuse
 from bot.search.glossary import dutch_terms
 from bot.search.lexical import BM25Index
+from bot.search.meta import LessonMeta, similarity_bonus
+from bot.search.snapshot import load_text, save_text
 from bot.search.text import char_ngrams, tokenize
 from bot.storage.repository import Repository
 
@@ -32,65 +34,8 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 200          # per retriever, before fusion
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
-SAVE_EVERY = 256          # lessons embedded between saves during a long catch-up
-
-
-@dataclass(frozen=True)
-class LessonMeta:
-    """What filters and visibility need, kept in memory for every indexed lesson."""
-
-    municipality_code: str
-    municipality: str
-    province: str
-    size_class: str
-    themes: frozenset[str]
-    outcome: Outcome
-    created_at: datetime
-    visibility: Visibility
-    channel: tuple[str, str, str]
-
-    @classmethod
-    def of(cls, lesson: Lesson) -> LessonMeta:
-        m = registry().by_code(lesson.municipality_code) if lesson.municipality_code else None
-        return cls(
-            municipality_code=lesson.municipality_code,
-            municipality=normalise_name(lesson.municipality),
-            province=m.province if m else "",
-            size_class=m.size_class if m else "",
-            themes=frozenset(lesson.themes),
-            outcome=lesson.outcome,
-            created_at=lesson.occurred_at or lesson.created_at,
-            visibility=lesson.source.visibility,
-            channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
-        )
-
-    def passes(self, filters: Filters, municipality_code: str | None = None) -> bool:
-        """Whether this lesson passes the filters. `municipality_code` is the filter's municipality,
-        resolved once by the caller (None when it names no known municipality)."""
-        if filters.municipality:
-            if municipality_code is not None:
-                if municipality_code != self.municipality_code:
-                    return False
-            elif normalise_name(filters.municipality) != self.municipality:
-                return False
-        if filters.province and normalise_name(filters.province) != normalise_name(self.province):
-            return False
-        if filters.size_class and filters.size_class != self.size_class:
-            return False
-        if filters.theme and filters.theme.lower().lstrip("#") not in self.themes:
-            return False
-        if filters.outcome and filters.outcome != self.outcome:
-            return False
-        return not (filters.since and self.created_at < filters.since)
-
-
-SIMILAR_BONUS = 0.15  # per shared trait (province, size class), in fused z units: a nudge, not a filter
-
-
-def similarity_bonus(meta: LessonMeta, prefer: tuple[str, str]) -> float:
-    province, size_class = prefer
-    return SIMILAR_BONUS * ((bool(province) and meta.province == province)
-                            + (bool(size_class) and meta.size_class == size_class))
+SAVE_EVERY = 256          # lesson changes between saves of the index
+SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
 
 
 @dataclass
@@ -137,23 +82,33 @@ class SearchEngine:
         self._journal: list[tuple[list[int], np.ndarray | None]] | None = None
         self._generation = 0
         self._restructuring: threading.Thread | None = None
+        self._unsaved = 0  # lesson changes applied since the last save
+        self._saved_at = time.monotonic()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, progress: Progress | None = None) -> None:
         """Load the saved index, then catch up from the database."""
+        rescanned = False
         with self._lock:
             loaded = DenseIndex.load(self.index_dir, self.embedder.id, self.embedder.dim)
             if loaded is not None:
                 self.dense, manifest = loaded
                 self.revision = manifest.revision
-                for lesson in self.repo.iter_lessons():
-                    self._index_text(lesson)
-                # Lessons deleted, or added but not saved, around the last save are dropped or re-added.
                 indexed = set(self.dense.ids().tolist())
-                self._dense_remove(list(indexed - set(self.meta)))
-                missing = [i for i in self.meta if i not in indexed]
-                self._embed_into_dense(list(self.repo.get_lessons(missing).values()), None)
+                text = load_text(self.index_dir, self.embedder.id, manifest.revision)
+                if text is not None and set(text[2]) == indexed:
+                    self.lexical, self.ngrams, self.meta = text
+                else:
+                    rescanned = True
+                    for lesson in self.repo.iter_lessons():
+                        self._index_text(lesson)
+                    # Lessons deleted, or added but not saved, around the last save are dropped or re-added.
+                    self._dense_remove(list(indexed - set(self.meta)))
+                    missing = [i for i in self.meta if i not in indexed]
+                    self._embed_into_dense(list(self.repo.get_lessons(missing).values()), None)
         if self.sync(progress=progress) == 0:
+            if rescanned:
+                self.save()
             self._maybe_restructure()
 
     def pending(self) -> int:
@@ -169,7 +124,7 @@ class SearchEngine:
         with self._lock:
             if self.repo.max_revision() <= self.revision:
                 return 0
-            changed = since_save = 0
+            changed = 0
             while batch := self.repo.changes_since(self.revision, limit=SAVE_EVERY):
                 live = [lesson for lesson in batch if not lesson.deleted]
                 self._remove([lesson.id for lesson in batch if lesson.deleted])
@@ -180,11 +135,11 @@ class SearchEngine:
                     self._index_text(lesson)
                 self.revision = max(self.revision, batch[-1].revision)
                 changed += len(batch)
-                since_save += len(batch)
-                if since_save >= SAVE_EVERY:
+                self._unsaved += len(batch)
+                if self._unsaved >= SAVE_EVERY:
                     self.save()
-                    since_save = 0
-            self.save()
+            if self._unsaved and time.monotonic() - self._saved_at >= SAVE_INTERVAL:
+                self.save()
         self._maybe_restructure()
         return changed
 
@@ -200,8 +155,19 @@ class SearchEngine:
             return self.sync(progress=progress)
 
     def save(self) -> None:
+        """Write the dense index and the text side at the current revision."""
         with self._lock:
             self.dense.save(self.index_dir, self.embedder.id, self.revision)
+            save_text(self.index_dir, self.embedder.id, self.revision, self.lexical, self.ngrams, self.meta)
+            self._unsaved = 0
+            self._saved_at = time.monotonic()
+
+    def close(self) -> None:
+        """Save what has not been saved yet (a crash instead only costs a catch-up on the next start)."""
+        self.wait_for_restructure()
+        with self._lock:
+            if self._unsaved:
+                self.save()
 
     # -- the dense structure -----------------------------------------------------------------------
     def _maybe_restructure(self) -> None:

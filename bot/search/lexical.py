@@ -2,13 +2,14 @@
 
 Scoring is vectorised: the term weights of all lessons live in a sparse matrix (scipy), so a query
 costs a few sparse column sums whatever the collection size. Each lesson keeps its term columns and
-counts as small arrays, so (re)building the matrix is a few array operations, not a walk over every
-posting. Lessons added or removed since the build are scored from their own term counts, and the
-matrix is rebuilt once enough of them have gathered, so a capture never waits for a rebuild.
+counts as two small arrays, so (re)building the matrix, saving and loading are array operations, not
+a walk over every posting. Lessons added or removed since the build are scored from their own arrays,
+and the matrix is rebuilt once enough of them have gathered, so a capture never waits for a rebuild.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
@@ -25,11 +26,10 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._doc_terms: dict[int, Counter[str]] = {}
-        self._doc_columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # (columns, counts) per lesson
+        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # lesson -> (sorted columns, counts)
         self._doc_len: dict[int, int] = {}
-        self._df: dict[str, int] = {}  # lessons per term
-        self._columns: dict[str, int] = {}  # term -> matrix column; kept across builds
+        self._columns: dict[str, int] = {}  # term -> column; kept across builds
+        self._df = np.zeros(1024, dtype=np.int32)  # lessons per column
         self._total_len = 0
         # the matrix: rows are lessons (`_rows`), columns terms; values are BM25 term weights
         self._matrix: sparse.csc_matrix | None = None
@@ -43,56 +43,55 @@ class BM25Index:
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._doc_len
 
+    def _column(self, term: str) -> int:
+        column = self._columns.get(term)
+        if column is None:
+            column = self._columns[term] = len(self._columns)
+            if column >= len(self._df):
+                self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int32)])
+        return column
+
     def add(self, doc_id: int, terms: Iterable[str]) -> None:
         """Index a document, replacing an earlier version with the same id."""
         self.remove(doc_id)
         counts = Counter(terms)
-        self._doc_terms[doc_id] = counts
-        columns = self._columns
-        for term in counts:
-            if term not in columns:
-                columns[term] = len(columns)
-            self._df[term] = self._df.get(term, 0) + 1
-        self._doc_columns[doc_id] = (np.fromiter((columns[t] for t in counts), dtype=np.int32, count=len(counts)),
-                                     np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-        length = sum(counts.values())
+        columns = np.fromiter((self._column(t) for t in counts), dtype=np.int32, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        order = np.argsort(columns)
+        self._docs[doc_id] = (columns[order], values[order])
+        self._df[columns] += 1
+        length = int(values.sum())
         self._doc_len[doc_id] = length
         self._total_len += length
         self._stale.add(doc_id)
 
     def remove(self, doc_id: int) -> None:
-        counts = self._doc_terms.pop(doc_id, None)
-        if counts is None:
+        entry = self._docs.pop(doc_id, None)
+        if entry is None:
             return
-        del self._doc_columns[doc_id]
+        self._df[entry[0]] -= 1
         self._total_len -= self._doc_len.pop(doc_id)
-        for term in counts:
-            left = self._df[term] - 1
-            if left:
-                self._df[term] = left
-            else:
-                del self._df[term]
         self._stale.add(doc_id)
 
+    def _df_of(self, term: str) -> int:
+        column = self._columns.get(term)
+        return int(self._df[column]) if column is not None else 0
+
     def idf(self, term: str) -> float:
-        n = len(self._doc_len)
-        df = self._df.get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        df = self._df_of(term)
+        return math.log(1.0 + (len(self._doc_len) - df + 0.5) / (df + 0.5))
 
     def _avg_len(self) -> float:
         return (self._total_len / len(self._doc_len)) if self._doc_len else 1.0
 
-    def _weight(self, tf: float, length: int, avg_len: float) -> float:
-        return tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / avg_len))
-
     def _rebuild(self) -> None:
-        ids = np.fromiter(self._doc_columns, dtype=np.int64, count=len(self._doc_columns))
-        parts = list(self._doc_columns.values())
+        ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
+        parts = list(self._docs.values())
         sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
         rows = np.repeat(np.arange(len(ids)), sizes)
         cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
         tf = np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.float32)
-        lengths = np.fromiter((self._doc_len[d] for d in self._doc_columns), dtype=np.float32, count=len(ids))
+        lengths = np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.float32, count=len(ids))
         norm = self.k1 * (1 - self.b + self.b * lengths / self._avg_len())
         values = tf * (self.k1 + 1) / (tf + np.repeat(norm, sizes))
         self._matrix = sparse.csc_matrix((values.astype(np.float32), (rows, cols)),
@@ -109,36 +108,43 @@ class BM25Index:
         if self._matrix is None or len(self._stale) > REBUILD_AFTER:
             self._rebuild()
         assert self._matrix is not None
-        query = Counter(terms)
-        weights = {term: self.idf(term) * qtf for term, qtf in query.items() if term in self._df}
+        weights = {self._columns[t]: self.idf(t) * qtf for t, qtf in Counter(terms).items() if self._df_of(t)}
         ids = np.zeros(0, dtype=np.int64)
         found = np.zeros(0, dtype=np.float32)
-        if weights:
-            columns = [self._columns[t] for t in weights]
-            picked = self._matrix[:, [c for c in columns if c < self._matrix.shape[1]]]
-            known = np.asarray([w for t, w in weights.items() if self._columns[t] < self._matrix.shape[1]],
-                               dtype=np.float32)
-            dense = np.asarray(picked @ known).ravel() if len(known) else np.zeros(len(self._rows), np.float32)
+        if not weights:
+            return []
+        built = [(c, w) for c, w in weights.items() if c < self._matrix.shape[1]]
+        if built:
+            picked = self._matrix[:, [c for c, _ in built]]
+            dense = np.asarray(picked @ np.asarray([w for _, w in built], dtype=np.float32)).ravel()
             stale_rows = [self._row_of[d] for d in self._stale if d in self._row_of]
             if stale_rows:
-                dense[stale_rows] = 0.0  # scored below, from their own counts
+                dense[stale_rows] = 0.0  # scored below, from their own arrays
             if allowed is not None:
                 dense[~np.isin(self._rows, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))] = 0.0
             top = np.argpartition(-dense, min(k, len(dense) - 1))[:k] if len(dense) > k else np.arange(len(dense))
             top = top[dense[top] > 0]
             ids, found = self._rows[top], dense[top]
-        if self._stale and weights:  # changed since the build: scored exactly from their own counts
+        if self._stale:  # changed since the build: scored exactly from their own arrays
+            query_cols = np.fromiter(weights, dtype=np.int32, count=len(weights))
+            query_w = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+            order = np.argsort(query_cols)
+            query_cols, query_w = query_cols[order], query_w[order]
             avg_len = self._avg_len()
             extra_ids, extra_scores = [], []
             for doc in self._stale:
-                counts = self._doc_terms.get(doc)
-                if counts is None or (allowed is not None and doc not in allowed):
+                entry = self._docs.get(doc)
+                if entry is None or (allowed is not None and doc not in allowed):
                     continue
-                score = sum(w * self._weight(counts[t], self._doc_len[doc], avg_len)
-                            for t, w in weights.items() if t in counts)
-                if score > 0:
-                    extra_ids.append(doc)
-                    extra_scores.append(score)
+                cols, tf = entry
+                hit = np.isin(cols, query_cols)
+                if not hit.any():
+                    continue
+                tf_hit = tf[hit].astype(np.float64)
+                norm = self.k1 * (1 - self.b + self.b * self._doc_len[doc] / avg_len)
+                w = query_w[np.searchsorted(query_cols, cols[hit])]
+                extra_ids.append(doc)
+                extra_scores.append(float((w * tf_hit * (self.k1 + 1) / (tf_hit + norm)).sum()))
             if extra_ids:
                 ids = np.concatenate([ids, np.asarray(extra_ids, dtype=np.int64)])
                 found = np.concatenate([found, np.asarray(extra_scores, dtype=np.float32)])
@@ -151,12 +157,46 @@ class BM25Index:
 
     def coverages(self, terms: Iterable[str], doc_ids: Sequence[int]) -> list[float]:
         """`coverage` for several documents, with the query's idf computed once."""
-        idf = {t: self.idf(t) for t in set(terms)}
-        total = sum(idf.values())
-        if total <= 0:
+        known = [(self._columns[t], self.idf(t)) for t in set(terms) if t in self._columns]
+        total = sum(self.idf(t) for t in set(terms))
+        if total <= 0 or not known:
             return [0.0] * len(doc_ids)
+        cols = np.asarray([c for c, _ in known], dtype=np.int32)
+        idf = np.asarray([w for _, w in known], dtype=np.float64)
         out = []
         for doc_id in doc_ids:
-            doc = self._doc_terms.get(doc_id)
-            out.append(sum(w for t, w in idf.items() if t in doc) / total if doc is not None else 0.0)
+            entry = self._docs.get(doc_id)
+            out.append(float(idf[np.isin(cols, entry[0])].sum()) / total if entry is not None else 0.0)
         return out
+
+    # -- persistence -----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The index as one .npz blob (vocabulary, and each lesson's columns and counts)."""
+        ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
+        parts = list(self._docs.values())
+        sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+        buffer = io.BytesIO()
+        np.savez(buffer, ids=ids, sizes=sizes,
+                 cols=np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int32),
+                 counts=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.float32),
+                 terms=np.frombuffer("\n".join(self._columns).encode(), dtype=np.uint8),
+                 params=np.asarray([self.k1, self.b]))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BM25Index:
+        with np.load(io.BytesIO(data)) as saved:
+            k1, b = saved["params"].tolist()
+            index = cls(k1, b)
+            terms = saved["terms"].tobytes().decode()
+            index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
+            ids, sizes, cols, counts = saved["ids"], saved["sizes"], saved["cols"], saved["counts"]
+        bounds = np.cumsum(sizes)[:-1]
+        index._docs = dict(zip(ids.tolist(), zip(np.split(cols, bounds), np.split(counts, bounds), strict=True),
+                               strict=True)) if len(ids) else {}
+        lengths = np.bincount(np.repeat(np.arange(len(ids)), sizes), weights=counts,
+                              minlength=len(ids)).round().astype(np.int64)
+        index._doc_len = dict(zip(ids.tolist(), lengths.tolist(), strict=True))
+        index._total_len = int(lengths.sum())
+        index._df = np.bincount(cols, minlength=max(1024, len(index._columns))).astype(np.int32)
+        return index

@@ -1,0 +1,96 @@
+"""What filters, visibility and the similar-municipality nudge need of every indexed lesson, kept in
+memory, and saved beside the index as columns (JSON) so a restart need not read every lesson again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Filters, Lesson, Outcome, Visibility
+from bot.municipalities import normalise_name, registry
+
+
+@dataclass(frozen=True)
+class LessonMeta:
+    """What filters and visibility need, kept in memory for every indexed lesson."""
+
+    municipality_code: str
+    municipality: str
+    province: str
+    size_class: str
+    themes: frozenset[str]
+    outcome: Outcome
+    created_at: datetime
+    visibility: Visibility
+    channel: tuple[str, str, str]
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonMeta:
+        m = registry().by_code(lesson.municipality_code) if lesson.municipality_code else None
+        return cls(
+            municipality_code=lesson.municipality_code,
+            municipality=normalise_name(lesson.municipality),
+            province=m.province if m else "",
+            size_class=m.size_class if m else "",
+            themes=frozenset(lesson.themes),
+            outcome=lesson.outcome,
+            created_at=lesson.occurred_at or lesson.created_at,
+            visibility=lesson.source.visibility,
+            channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
+        )
+
+    def passes(self, filters: Filters, municipality_code: str | None = None) -> bool:
+        """Whether this lesson passes the filters. `municipality_code` is the filter's municipality,
+        resolved once by the caller (None when it names no known municipality)."""
+        if filters.municipality:
+            if municipality_code is not None:
+                if municipality_code != self.municipality_code:
+                    return False
+            elif normalise_name(filters.municipality) != self.municipality:
+                return False
+        if filters.province and normalise_name(filters.province) != normalise_name(self.province):
+            return False
+        if filters.size_class and filters.size_class != self.size_class:
+            return False
+        if filters.theme and filters.theme.lower().lstrip("#") not in self.themes:
+            return False
+        if filters.outcome and filters.outcome != self.outcome:
+            return False
+        return not (filters.since and self.created_at < filters.since)
+
+
+SIMILAR_BONUS = 0.15  # per shared trait (province, size class), in fused z units: a nudge, not a filter
+
+
+def similarity_bonus(meta: LessonMeta, prefer: tuple[str, str]) -> float:
+    province, size_class = prefer
+    return SIMILAR_BONUS * ((bool(province) and meta.province == province)
+                            + (bool(size_class) and meta.size_class == size_class))
+
+
+def dump_meta(meta: dict[int, LessonMeta]) -> bytes:
+    items = list(meta.items())
+    columns = {
+        "id": [i for i, _ in items],
+        "code": [m.municipality_code for _, m in items],
+        "municipality": [m.municipality for _, m in items],
+        "province": [m.province for _, m in items],
+        "size": [m.size_class for _, m in items],
+        "themes": [sorted(m.themes) for _, m in items],
+        "outcome": [m.outcome.value for _, m in items],
+        "created": [m.created_at.isoformat() for _, m in items],
+        "visibility": [m.visibility.value for _, m in items],
+        "channel": [list(m.channel) for _, m in items],
+    }
+    return json.dumps(columns, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def load_meta(data: bytes) -> dict[int, LessonMeta]:
+    c = json.loads(data)
+    return {lesson_id: LessonMeta(code, municipality, province, size, frozenset(themes), Outcome(outcome),
+                                  datetime.fromisoformat(created), Visibility(visibility),
+                                  (channel[0], channel[1], channel[2]))
+            for lesson_id, code, municipality, province, size, themes, outcome, created, visibility, channel
+            in zip(c["id"], c["code"], c["municipality"], c["province"], c["size"], c["themes"], c["outcome"],
+                   c["created"], c["visibility"], c["channel"], strict=True)}
