@@ -68,3 +68,25 @@ def test_dense_search_respects_allowed_ids():
     index.upsert([1, 2], np.array([[1, 0], [0.9, 0.1]], dtype=np.float32))
     assert [doc for doc, _ in index.search(np.array([1, 0], dtype=np.float32), 5, allowed={2})] == [2]
     assert index.search(np.array([1, 0], dtype=np.float32), 5, allowed=set()) == []
+
+
+def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_build():
+    index = BM25Index()
+    docs = {1: "wijkbudget jongeren stemmen", 2: "wijkbudget ouderen", 3: "energiecoach huishoudens",
+            4: "jongeren raad advies jongeren"}
+    for doc, text in docs.items():
+        index.add(doc, text.split())
+    index.search(["wijkbudget"])  # builds the matrix
+    index.add(5, "jongeren wijkbudget bibliotheek".split())  # after the build: scored from its own counts
+    index.remove(2)
+    loaded = BM25Index.from_bytes(index.to_bytes())
+    fresh = BM25Index()  # the same lessons, indexed from scratch
+    for doc in (1, 3, 4):
+        fresh.add(doc, docs[doc].split())
+    fresh.add(5, "jongeren wijkbudget bibliotheek".split())
+    expected = fresh.search(["jongeren", "wijkbudget"], k=10)
+    after = loaded.search(["jongeren", "wijkbudget"], k=10)
+    assert [d for d, _ in after] == [d for d, _ in expected] and {d for d, _ in after} == {1, 4, 5}
+    assert [round(s, 5) for _, s in after] == [round(s, 5) for _, s in expected]
+    assert loaded.coverages(["jongeren", "stemmen"], [1, 4, 3]) == index.coverages(["jongeren", "stemmen"], [1, 4, 3])
+    assert 2 not in loaded and len(loaded) == 4

@@ -26,7 +26,7 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # lesson -> (sorted columns, counts)
+        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # lesson -> (sorted columns, uint16 counts)
         self._doc_len: dict[int, int] = {}
         self._columns: dict[str, int] = {}  # term -> column; kept across builds
         self._df = np.zeros(1024, dtype=np.int32)  # lessons per column
@@ -56,11 +56,11 @@ class BM25Index:
         self.remove(doc_id)
         counts = Counter(terms)
         columns = np.fromiter((self._column(t) for t in counts), dtype=np.int32, count=len(counts))
-        values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        values = np.fromiter((min(c, 65_535) for c in counts.values()), dtype=np.uint16, count=len(counts))
         order = np.argsort(columns)
         self._docs[doc_id] = (columns[order], values[order])
         self._df[columns] += 1
-        length = int(values.sum())
+        length = sum(counts.values())
         self._doc_len[doc_id] = length
         self._total_len += length
         self._stale.add(doc_id)
@@ -90,7 +90,7 @@ class BM25Index:
         sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
         rows = np.repeat(np.arange(len(ids)), sizes)
         cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
-        tf = np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.float32)
+        tf = (np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.uint16)).astype(np.float32)
         lengths = np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.float32, count=len(ids))
         norm = self.k1 * (1 - self.b + self.b * lengths / self._avg_len())
         values = tf * (self.k1 + 1) / (tf + np.repeat(norm, sizes))
@@ -178,7 +178,8 @@ class BM25Index:
         buffer = io.BytesIO()
         np.savez(buffer, ids=ids, sizes=sizes,
                  cols=np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int32),
-                 counts=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.float32),
+                 counts=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.uint16),
+                 lengths=np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.int64, count=len(ids)),
                  terms=np.frombuffer("\n".join(self._columns).encode(), dtype=np.uint8),
                  params=np.asarray([self.k1, self.b]))
         return buffer.getvalue()
@@ -191,11 +192,10 @@ class BM25Index:
             terms = saved["terms"].tobytes().decode()
             index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
             ids, sizes, cols, counts = saved["ids"], saved["sizes"], saved["cols"], saved["counts"]
+            lengths = saved["lengths"]
         bounds = np.cumsum(sizes)[:-1]
         index._docs = dict(zip(ids.tolist(), zip(np.split(cols, bounds), np.split(counts, bounds), strict=True),
                                strict=True)) if len(ids) else {}
-        lengths = np.bincount(np.repeat(np.arange(len(ids)), sizes), weights=counts,
-                              minlength=len(ids)).round().astype(np.int64)
         index._doc_len = dict(zip(ids.tolist(), lengths.tolist(), strict=True))
         index._total_len = int(lengths.sum())
         index._df = np.bincount(cols, minlength=max(1024, len(index._columns))).astype(np.int32)

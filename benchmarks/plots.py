@@ -1,0 +1,103 @@
+"""Draw the figures in docs/benchmarks/ from the benchmarks' JSON.
+
+    python benchmarks/plots.py docs/benchmarks
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLOURS = {"leerkring": "#1b7f5f", "leerkring-dense": "#57b894", "chromadb": "#d9822b", "txtai": "#4a6fa5",
+           "txtai-hybrid": "#8aa6d1", "bm25": "#999999", "dense": "#c4c4c4"}
+
+
+def speed_points(directory: Path) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    points: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for path in sorted(directory.glob("speed*.json")):
+        for entry in json.loads(path.read_text())["sizes"]:
+            for system, result in entry["systems"].items():
+                if "error" not in result:
+                    points.setdefault(system, []).append((entry["size"], result))
+    return {s: sorted(p, key=lambda item: item[0]) for s, p in points.items()}
+
+
+def latency_plot(directory: Path) -> None:
+    points = speed_points(directory)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
+    for ax, key, title in ((axes[0], "ask_1", "one client"), (axes[1], "ask_8", "8 clients at once")):
+        for system, rows in points.items():
+            sizes = [n for n, _ in rows]
+            ax.plot(sizes, [r[key]["total"]["p99"] for _, r in rows], marker="o", color=COLOURS.get(system),
+                    label=f"{system} p99")
+            ax.plot(sizes, [r[key]["total"]["p50"] for _, r in rows], marker=".", linestyle="--",
+                    color=COLOURS.get(system), label=f"{system} p50")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("lessons")
+        ax.set_ylabel("ms per question (e5 embedding included)")
+        ax.set_title(f"Ask latency, {title}")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(directory / "latency.png", dpi=120)
+    plt.close(fig)
+
+
+def memory_plot(directory: Path) -> None:
+    points = speed_points(directory)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for system, rows in points.items():
+        ax.plot([n for n, _ in rows], [r["rss_mb_loaded"] for _, r in rows], marker="o",
+                color=COLOURS.get(system), label=system)
+    ax.set_xscale("log")
+    ax.set_xlabel("lessons")
+    ax.set_ylabel("resident memory after loading (MB)")
+    ax.set_title("Memory, e5 model included")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(directory / "memory.png", dpi=120)
+    plt.close(fig)
+
+
+def quality_plot(directory: Path) -> None:
+    sets = [(p.stem.removeprefix("quality-"), json.loads(p.read_text())["systems"])
+            for p in sorted(directory.glob("quality-*.json"))]
+    if not sets:
+        return
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 4), squeeze=False)
+    for ax, (name, systems) in zip(axes[0], sets, strict=True):
+        names = [s for s in systems if "best threshold" not in s]
+        mrr = [systems[s]["mrr@10"] for s in names]
+        recall = [systems[s]["recall@10"] for s in names]
+        x = range(len(names))
+        ax.bar([i - 0.2 for i in x], mrr, width=0.4, label="MRR@10",
+               color=[COLOURS.get(s, "#777") for s in names])
+        ax.bar([i + 0.2 for i in x], recall, width=0.4, label="recall@10", color="#dddddd", edgecolor="#777")
+        ax.set_xticks(list(x), names, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{name}: same e5 vectors for all")
+        ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(directory / "quality.png", dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/benchmarks")
+    latency_plot(directory)
+    memory_plot(directory)
+    quality_plot(directory)
+    print(f"figures written to {directory}")
+
+
+if __name__ == "__main__":
+    main()
