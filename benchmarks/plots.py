@@ -13,7 +13,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 COLOURS = {"leerkring": "#1b7f5f", "leerkring-dense": "#57b894", "chromadb": "#d9822b", "txtai": "#4a6fa5",
            "txtai-hybrid": "#8aa6d1", "bm25": "#999999", "dense": "#c4c4c4"}

@@ -6,8 +6,8 @@ import pytest
 from helpers import ANNA, asker, capture
 
 from bot.bootstrap import bootstrap
-from bot.search.dense import DenseIndex
 from bot.model import Filters
+from bot.search.dense import DenseIndex
 from bot.search.embedder import HashingEmbedder
 
 
