@@ -14,6 +14,7 @@ vectors. Per system and size it measures:
   own throughput on the same texts (batches of 16);
 - cold start: a new process, from start to the first answer printed, with the saved index;
 - peak RSS, RSS per lesson and index bytes per lesson.
+LEERKRING_BENCH_CAPTURES sets how many lessons are captured one at a time (default 32).
 "leerkring" is the whole bot (SQLite, dense + BM25 + 4-gram lists, ranking, reply). "leerkring-dense"
 is its dense index alone, in the structure the engine picks for that size (for 1M, see docs).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -36,7 +38,7 @@ from common import machine, pct, peak_rss_mb, table, write_json
 from corpus import embedder_for, load, make
 
 SYSTEMS = ("leerkring", "chromadb", "txtai")
-CAPTURES = 32   # new lessons captured one by one with the real encoder
+CAPTURES = int(os.environ.get("LEERKRING_BENCH_CAPTURES", "32"))  # new lessons captured one at a time
 CLIENTS = 8
 
 
@@ -141,11 +143,12 @@ def cold_start(args: argparse.Namespace) -> None:
     print(first_answer(args.system, args.work, args.embedder, args.question))
 
 
-def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Path | None) -> dict[str, Any]:
+def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Path | None,
+             questions: int = 300, cold_starts: int = 3) -> dict[str, Any]:
     corpus = root / f"corpus-{embedder}-{size}"
     if not (corpus / "corpus.json").exists():
         print(f"making corpus of {size:,} lessons in {corpus}", flush=True)
-        make(size, corpus, embedder_for(embedder, cache))
+        make(size, corpus, embedder_for(embedder, cache), questions=questions)
     out: dict[str, Any] = {"size": size, "corpus": json.loads((corpus / "corpus.json").read_text()), "systems": {}}
     question = load(corpus)[2][0]
     for system in systems:
@@ -163,7 +166,7 @@ def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Pa
             continue
         result = json.loads(line[7:])
         starts = []
-        for _ in range(3):
+        for _ in range(cold_starts):
             started = time.perf_counter()
             subprocess.run([sys.executable, __file__, "coldstart", "--system", system, *common,
                             "--question", question], capture_output=True, check=True)
@@ -205,13 +208,16 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--question", default="")
+    parser.add_argument("--questions", type=int, default=300, help="questions in a new corpus")
+    parser.add_argument("--cold-starts", type=int, default=3, help="cold starts per system (the fastest counts)")
     args = parser.parse_args()
     if args.mode == "worker":
         return worker(args)
     if args.mode == "coldstart":
         return cold_start(args)
     systems = [s for s in args.systems.split(",") if s]
-    sizes = [run_size(int(n), systems, args.root, args.embedder, args.cache) for n in args.sizes.split(",")]
+    sizes = [run_size(int(n), systems, args.root, args.embedder, args.cache, args.questions, args.cold_starts)
+             for n in args.sizes.split(",")]
     rows = summary(sizes)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     print(table(rows, columns))

@@ -1,0 +1,77 @@
+"""The benchmarks keep working: each script runs end to end on a small corpus (hashing embedder), and
+its JSON holds the figures docs/benchmarks.md reports. Speed is not judged here; see docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+
+pytestmark = [
+    pytest.mark.skipif(bool(os.environ.get("LEERKRING_TEST_DATABASE_URL")),
+                       reason="the benchmarks use their own SQLite stores; run once, with the SQLite suite"),
+    pytest.mark.skipif(not EVAL.exists(), reason="needs ../shared/eval"),
+]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT / "benchmarks", capture_output=True, text=True,
+                          timeout=900, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_quality_benchmark_compares_every_system_on_the_same_vectors(tmp_path):
+    out = tmp_path / "quality.json"
+    printed = run("quality.py", "--queries", str(EVAL / "rijksoverheid-vac-dev.jsonl"),
+                  "--corpus", str(EVAL / "rijksoverheid-vac-corpus.jsonl"),
+                  "--foreign", str(EVAL / "kamervragen-dev.jsonl"), "--embedder", "fake", "--limit", "25",
+                  "--json", str(out))
+    report = json.loads(out.read_text())
+    assert set(report["systems"]) == {"leerkring", "leerkring (best threshold)", "bm25", "dense", "chromadb",
+                                      "txtai", "txtai-hybrid"}
+    for metrics in report["systems"].values():
+        assert metrics["answerable"] == 25 and metrics["queries"] == 50
+        assert 0 <= metrics["mrr@10"] <= metrics["recall@10"] <= 1
+    # On the same vectors, txtai's dense search and Leerkring's exact dense search rank alike.
+    assert report["systems"]["txtai"]["mrr@10"] == report["systems"]["dense"]["mrr@10"]
+    assert "txtai-hybrid" in printed
+
+
+def test_speed_benchmark_measures_each_system_in_its_own_process(tmp_path):
+    out = tmp_path / "speed.json"
+    run("speed.py", "--sizes", "1000", "--embedder", "fake", "--root", str(tmp_path), "--questions", "24",
+        "--cold-starts", "1", "--systems", "leerkring,leerkring-dense,chromadb,txtai", "--json", str(out),
+        env={"LEERKRING_BENCH_CAPTURES": "4"})
+    report = json.loads(out.read_text())
+    systems = report["sizes"][0]["systems"]
+    assert set(systems) == {"leerkring", "leerkring-dense", "chromadb", "txtai"}
+    for name, result in systems.items():
+        assert "error" not in result, (name, result)
+        assert result["ask_1"]["questions"] == result["ask_8"]["questions"] == 24
+        assert result["ask_1"]["total"]["p99"] >= result["ask_1"]["total"]["p50"] > 0
+        assert result["cold_start_s"] > 0 and result["peak_rss_mb"] > 0 and result["index_bytes_per_lesson"] > 0
+        assert result["capture"]["captured_per_s"] > 0
+    assert systems["leerkring"]["lessons"] == 1004  # the corpus plus the lessons captured one at a time
+    assert systems["leerkring"]["structure"] == "flat-ip"
+
+
+def test_index_structure_benchmark_reports_recall_against_exact_search(tmp_path):
+    corpus = tmp_path / "corpus"
+    run("corpus.py", "--size", "3000", "--out", str(corpus), "--embedder", "fake")
+    out = tmp_path / "structures.json"
+    run("index_structures.py", "--corpus", str(corpus), "--structures", "ivf-sq8", "--nprobe", "8,64",
+        "--json", str(out))
+    rows = {row["structure"]: row for row in json.loads(out.read_text())["rows"]}
+    exact = rows.pop("flat-ip (exact)")
+    assert exact["recall@10"] == 1.0
+    few, many = rows.values()
+    assert 0 < few["recall@10"] <= many["recall@10"] <= 1  # visiting more cells never finds less
+    assert many["filtered filled"] == 1.0  # a selective filter still fills the page
