@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 FLAT = "flat-ip"
 IVF_SQ8 = "ivf-sq8"
 APPROXIMATE_FROM = 200_000  # lessons; below this exact search is fast enough (docs/benchmarks.md)
-NPROBE = 48                 # cells visited per question on ivf-sq8 (recall@10 >= 0.95 of exact at 1M)
+PROBE_SHARE = 10            # visit 1/10 of the cells: recall@10 0.957 of exact at 1M (docs/benchmarks.md)
 TRAIN_SAMPLE = 100_000      # vectors the k-means cells are trained on
 
 # One question is one small search: FAISS's OpenMP threads cost more to wake (milliseconds, worse when
@@ -65,7 +65,7 @@ def choose_layout(count: int, current: Layout | None = None, approximate_from: i
     elif count < approximate_from:
         return Layout()
     nlist = max(64, min(65_536, 2 ** round(math.log2(4 * math.sqrt(max(count, 1))))))
-    return Layout(IVF_SQ8, nlist, min(nlist, NPROBE))
+    return Layout(IVF_SQ8, nlist, max(16, nlist // PROBE_SHARE))
 
 
 @dataclass
@@ -113,9 +113,10 @@ class DenseIndex:
         if layout.structure == IVF_SQ8:
             ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, layout.nlist,
                                                 faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+            wanted = max(TRAIN_SAMPLE, 40 * layout.nlist)  # k-means wants ~40 points per cell
             sample = vectors
-            if len(vectors) > TRAIN_SAMPLE:
-                sample = vectors[np.random.default_rng(seed).choice(len(vectors), TRAIN_SAMPLE, replace=False)]
+            if len(vectors) > wanted:
+                sample = vectors[np.random.default_rng(seed).choice(len(vectors), wanted, replace=False)]
             ivf.train(sample)
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
             index._index = index._ivf = ivf
