@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 200          # per retriever, before fusion
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
-SAVE_EVERY = 256          # lesson changes between saves of the index
+SAVE_EVERY = 256          # lesson changes between saves of the index (or a quarter of the index, if more)
 SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
 
 
@@ -46,6 +46,9 @@ class Scored:
     rule_score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    cosine: float = 0.0        # the signals the match rule weighs, kept for evaluation
+    background_z: float = 0.0
+    coverage: float = 0.0
 
 
 @dataclass
@@ -136,7 +139,7 @@ class SearchEngine:
                 self.revision = max(self.revision, batch[-1].revision)
                 changed += len(batch)
                 self._unsaved += len(batch)
-                if self._unsaved >= SAVE_EVERY:
+                if self._unsaved >= max(SAVE_EVERY, len(self.meta) // 4):  # a long catch-up writes O(n)
                     self.save()
             if self._unsaved and time.monotonic() - self._saved_at >= SAVE_INTERVAL:
                 self.save()
@@ -347,5 +350,5 @@ class SearchEngine:
                 agree = dense_rank.get(doc, 99) < 10 and lexical_rank.get(doc, 99) < 10
                 rule_score = self.rule.score(z, coverage, agree)
                 ranked.append(Scored(doc, score, rule_score >= self.rule.threshold, rule_score,
-                                     dense_rank.get(doc), lexical_rank.get(doc)))
+                                     dense_rank.get(doc), lexical_rank.get(doc), cosine, z, coverage))
             return SearchResult(ranked)
