@@ -88,14 +88,16 @@ class BM25Index:
         ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
         parts = list(self._docs.values())
         sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
-        rows = np.repeat(np.arange(len(ids)), sizes)
         cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
         tf = (np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.uint16)).astype(np.float32)
         lengths = np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.float32, count=len(ids))
         norm = self.k1 * (1 - self.b + self.b * lengths / self._avg_len())
         values = tf * (self.k1 + 1) / (tf + np.repeat(norm, sizes))
-        self._matrix = sparse.csc_matrix((values.astype(np.float32), (rows, cols)),
-                                         shape=(len(ids), len(self._columns)))
+        # Rows arrive grouped by lesson with unique, sorted columns: build CSR directly (no sort, no
+        # duplicate summing) and let scipy transpose the layout to columns in one linear pass.
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        self._matrix = sparse.csr_matrix((values.astype(np.float32), cols, indptr),
+                                         shape=(len(ids), len(self._columns))).tocsc()
         self._rows = ids
         self._row_of = {int(doc): i for i, doc in enumerate(ids)}
         self._stale = set()
