@@ -31,19 +31,21 @@ def speed_points(directory: Path) -> dict[str, list[tuple[int, dict[str, Any]]]]
 
 def latency_plot(directory: Path) -> None:
     points = speed_points(directory)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
-    for ax, key, title in ((axes[0], "ask_1", "one client"), (axes[1], "ask_8", "8 clients at once")):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    panels = ((axes[0], "search", "Search and ranking (question embedding excluded)"),
+              (axes[1], "total", "Whole answer, e5 question embedding included"))
+    for ax, phase, title in panels:
         for system, rows in points.items():
             sizes = [n for n, _ in rows]
-            ax.plot(sizes, [r[key]["total"]["p99"] for _, r in rows], marker="o", color=COLOURS.get(system),
+            ax.plot(sizes, [r["ask_1"][phase]["p99"] for _, r in rows], marker="o", color=COLOURS.get(system),
                     label=f"{system} p99")
-            ax.plot(sizes, [r[key]["total"]["p50"] for _, r in rows], marker=".", linestyle="--",
+            ax.plot(sizes, [r["ask_1"][phase]["p50"] for _, r in rows], marker=".", linestyle="--",
                     color=COLOURS.get(system), label=f"{system} p50")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("lessons")
-        ax.set_ylabel("ms per question (e5 embedding included)")
-        ax.set_title(f"Ask latency, {title}")
+        ax.set_ylabel("ms per question, one client")
+        ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=7, ncol=2)
     fig.tight_layout()
