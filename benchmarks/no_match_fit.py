@@ -52,7 +52,8 @@ def features(cache: Path | None) -> dict[str, list[dict[str, Any]]]:
                 ranked = app.engine.search(str(query["query"]), k=10, query_vector=vector).ranked
                 rows.append({"answerable": answerable, "docs": [
                     [s.cosine, s.background_z, s.coverage,
-                     float((s.dense_rank or 99) < 10 and (s.lexical_rank or 99) < 10)] for s in ranked]})
+                     float(s.dense_rank is not None and s.dense_rank < 10
+                           and s.lexical_rank is not None and s.lexical_rank < 10)] for s in ranked]})
             app.close()
         out[name] = rows
     return out
