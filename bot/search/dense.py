@@ -198,7 +198,7 @@ class DenseIndex:
     # -- persistence -----------------------------------------------------------------------------
     @staticmethod
     def paths(directory: Path, embedder_id: str) -> tuple[Path, Path]:
-        slug = re.sub(r"[^\w.\-]+", "_", embedder_id)
+        slug = file_slug(embedder_id)
         return directory / f"dense-{slug}.faiss", directory / f"dense-{slug}.json"
 
     def save(self, directory: Path, embedder_id: str, revision: int) -> Manifest:
@@ -248,6 +248,11 @@ class DenseIndex:
         else:
             index._index = index._flat = raw  # type: ignore[assignment]
         return index, manifest
+
+
+def file_slug(embedder_id: str) -> str:
+    """The embedder id as it appears in the names of saved index files."""
+    return re.sub(r"[^\w.\-]+", "_", embedder_id)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

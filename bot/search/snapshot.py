@@ -11,13 +11,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from bot.search.dense import _atomic_write
+from bot.search.dense import _atomic_write, file_slug
 from bot.search.lexical import BM25Index
 from bot.search.meta import LessonMeta, dump_meta, load_meta
 
@@ -25,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def paths(directory: Path, embedder_id: str) -> tuple[Path, Path]:
-    slug = re.sub(r"[^\w.\-]+", "_", embedder_id)
+    slug = file_slug(embedder_id)
     return directory / f"text-{slug}.npz", directory / f"text-{slug}.json"
 
 
