@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Outcome(enum.StrEnum):
@@ -21,6 +21,15 @@ class Visibility(enum.StrEnum):
     PUBLIC = "public"
     PRIVATE = "private"
     DM = "dm"
+
+
+class AnswerKind(enum.StrEnum):
+    """What an answer is, always labelled to the user."""
+
+    MATCH = "match"      # lessons that answer the question
+    RELATED = "related"  # "geen directe les, wel verwant": close lessons; the question stays open
+    NONE = "none"        # "nog geen les"
+    LIST = "list"        # no question, only filters: the lessons that pass, newest first
 
 
 class OrganisationKind(enum.StrEnum):
@@ -123,6 +132,7 @@ class OpenQuestion:
     text: str
     lang: str
     asked_at: datetime
+    filters: dict[str, str] = field(default_factory=dict)  # as asked (Filters.as_dict), honoured by follow-up
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,23 @@ class Filters:
     def is_empty(self) -> bool:
         return not (self.municipality or self.province or self.size_class or self.theme
                     or self.outcome or self.since)
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters that are set, as text (stored with a question)."""
+        return {key: value.date().isoformat() if isinstance(value, datetime) else str(value)
+                for key, value in vars(self).items() if value}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, str]) -> Filters:
+        """The inverse of `as_dict`; unknown keys are ignored."""
+        known: dict[str, object] = {key: value for key, value in values.items()
+                                    if key in cls.__dataclass_fields__ and value}
+        if "outcome" in known:
+            known["outcome"] = Outcome(values["outcome"])
+        if "since" in known:
+            since = datetime.fromisoformat(values["since"])
+            known["since"] = since if since.tzinfo else since.replace(tzinfo=UTC)
+        return cls(**known)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -162,14 +189,24 @@ class Hit:
 
 @dataclass
 class Answer:
-    """The result of a question: zero or more hits, ready for any adapter to format."""
+    """The result of a question, ready for any adapter to format. `hits` are the lessons to show: the
+    matches, or for a RELATED answer the (at most three) related lessons, or a LIST's lessons."""
 
     question: str
     lang: str
     hits: list[Hit]
     question_id: int | None = None
     withheld: int = 0  # relevant lessons the asker may see but this channel may not
+    kind: AnswerKind = AnswerKind.MATCH
+    kept_open: bool = False  # the question was kept open for a later answer
+
+    def shown_kind(self, hits: list[Hit] | None = None) -> AnswerKind:
+        """The kind as shown with `hits` (default: this answer's): matches or related lessons that are all
+        held back from this channel leave it showing "none yet"."""
+        shown = self.hits if hits is None else hits
+        return self.kind if shown or self.kind is AnswerKind.LIST else AnswerKind.NONE
 
     @property
     def found(self) -> bool:
-        return bool(self.hits)
+        """A lesson answers the question (related lessons do not)."""
+        return bool(self.hits) and self.kind in (AnswerKind.MATCH, AnswerKind.LIST)

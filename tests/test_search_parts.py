@@ -2,8 +2,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.model import AnswerKind
+from bot.search.decision import MatchDecision, Signals
 from bot.search.dense import DenseIndex
-from bot.search.fusion import MatchRule, fuse
+from bot.search.fusion import fuse
 from bot.search.lexical import BM25Index
 from bot.search.text import char_ngrams, tokenize
 
@@ -40,10 +42,19 @@ def test_fuse_keeps_documents_found_by_one_retriever():
     assert max(fused, key=fused.get) == 1  # found by both
 
 
-def test_match_rule_needs_evidence():
-    rule = MatchRule()
-    assert not rule.is_match(background_z=1.0, coverage=0.0, agree=False)
-    assert rule.is_match(background_z=3.5, coverage=0.8, agree=True)
+def _signals(gap: float, coverage: float, agree: bool, rank: int, size: int = 200) -> Signals:
+    return Signals(cosine=0.8 + gap, background_z=gap * 20, background_gap=gap, coverage=coverage, agree=agree,
+                   dense_rank=rank, lexical_rank=rank, base_size=size)
+
+
+def test_match_decision_needs_evidence_and_has_a_related_band_below_a_match():
+    decision = MatchDecision()
+    strong = decision.score(_signals(0.12, 0.8, True, 0))
+    weak = decision.score(_signals(0.0, 0.0, False, 40))
+    assert decision.kind(strong) is AnswerKind.MATCH
+    assert decision.kind(weak) is AnswerKind.NONE
+    assert decision.related_at < decision.match_at
+    assert decision.kind((decision.related_at + decision.match_at) / 2) is AnswerKind.RELATED
 
 
 def test_dense_index_saves_atomically_and_detects_damage(tmp_path: Path):

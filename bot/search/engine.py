@@ -6,6 +6,7 @@ by lesson revision (additions, edits, deletions). Any process can rebuild everyt
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import threading
@@ -18,12 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from bot.lang import detect_language
-from bot.model import Filters, Lesson
+from bot.model import AnswerKind, Filters, Lesson
 from bot.municipalities import registry
+from bot.search.decision import MatchDecision, Signals
 from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
 from bot.search.embedder import Embedder, Progress
-from bot.search.fusion import FusionWeights, MatchRule, fuse
-from bot.search.glossary import dutch_terms
+from bot.search.fusion import FusionWeights, fuse
+from bot.search.glossary import dutch_terms, english_terms
 from bot.search.lexical import BM25Index
 from bot.search.meta import LessonMeta, similarity_bonus
 from bot.search.snapshot import load_text, save_text
@@ -41,14 +43,16 @@ SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved aft
 @dataclass
 class Scored:
     lesson_id: int
-    score: float
-    match: bool
-    rule_score: float
+    score: float               # the fused ranking score
+    kind: AnswerKind           # match, related or neither (bot.search.decision)
+    decision_score: float      # what the decision's thresholds are applied to
+    signals: Signals
     dense_rank: int | None = None
     lexical_rank: int | None = None
-    cosine: float = 0.0        # the signals the match rule weighs, kept for evaluation
-    background_z: float = 0.0
-    coverage: float = 0.0
+
+    @property
+    def match(self) -> bool:
+        return self.kind is AnswerKind.MATCH
 
 
 @dataclass
@@ -57,20 +61,33 @@ class SearchResult:
 
     @property
     def matches(self) -> list[Scored]:
-        return [s for s in self.ranked if s.match]
+        return [s for s in self.ranked if s.kind is AnswerKind.MATCH]
+
+    @property
+    def related(self) -> list[Scored]:
+        return [s for s in self.ranked if s.kind is AnswerKind.RELATED]
+
+    @property
+    def kind(self) -> AnswerKind:
+        """The answer's kind: matches if any lesson matches, else related if any is close, else none."""
+        kinds = {s.kind for s in self.ranked}
+        for kind in (AnswerKind.MATCH, AnswerKind.RELATED):
+            if kind in kinds:
+                return kind
+        return AnswerKind.NONE
 
 
 class SearchEngine:
     """Dense + lexical hybrid search over the lessons in the database."""
 
     def __init__(self, repo: Repository, embedder: Embedder, index_dir: Path, *,
-                 weights: FusionWeights | None = None, rule: MatchRule | None = None,
+                 weights: FusionWeights | None = None, decision: MatchDecision | None = None,
                  approximate_from: int = APPROXIMATE_FROM) -> None:
         self.repo = repo
         self.embedder = embedder
         self.index_dir = index_dir
         self.weights = weights or FusionWeights()
-        self.rule = rule or MatchRule()
+        self.decision = decision or MatchDecision()
         self.dense = DenseIndex(embedder.dim)
         self.lexical = BM25Index()
         self.ngrams = BM25Index()
@@ -296,6 +313,19 @@ class SearchEngine:
         np.save(path, vectors)
         return vectors
 
+    def _passing(self, filters: Filters) -> set[int]:
+        named = registry().lookup(filters.municipality) if filters.municipality else None
+        code = named.code if named else None
+        return {i for i, meta in self.meta.items() if meta.passes(filters, code)}
+
+    def browse(self, filters: Filters, *, k: int,
+               exclude: Callable[[int, LessonMeta], bool] | None = None) -> list[int]:
+        """The lessons that pass `filters` (and not `exclude`), newest first: a listing, no question."""
+        with self._lock:
+            passing = self._passing(filters)
+            dated = [(self.meta[i].created_at, i) for i in passing if exclude is None or not exclude(i, self.meta[i])]
+        return [i for _, i in heapq.nlargest(k, dated)]
+
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,
                query_vector: np.ndarray | None = None, prefer: tuple[str, str] | None = None) -> SearchResult:
@@ -303,18 +333,20 @@ class SearchEngine:
         (province, size class) lifts lessons from similar municipalities a little."""
         filters = filters or Filters()
         terms = tokenize(question)
-        # An English question also searches with the Dutch words for its municipal terms; its word
-        # coverage is judged on whichever of the two term sets a lesson covers best.
-        translated = tokenize(dutch_terms(question)) if detect_language(question) == "en" else []
+        # A question also searches with the other language's words for its municipal terms (English
+        # lessons for a Dutch question, Dutch lessons for an English one); its word coverage is judged on
+        # whichever of the two term sets a lesson covers best.
+        if detect_language(question) == "en":
+            translated = tokenize(dutch_terms(question))
+        else:
+            translated = [t for t in tokenize(english_terms(terms)) if t not in terms]
         coverage_sets = [terms, translated] if translated else [terms]
         terms = terms + translated
         vector = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
         with self._lock:
             allowed: Collection[int] | None = None
             if not filters.is_empty():
-                named = registry().lookup(filters.municipality) if filters.municipality else None
-                code = named.code if named else None
-                allowed = {i for i, meta in self.meta.items() if meta.passes(filters, code)}
+                allowed = self._passing(filters)
                 if not allowed:
                     return SearchResult()
             dense = self.dense.search(vector, CANDIDATES, allowed)
@@ -342,13 +374,17 @@ class SearchEngine:
             docs = [doc for doc, _ in fused]
             coverages = [max(pair) for pair in zip(*(self.lexical.coverages(t, docs) for t in coverage_sets),
                                                    strict=True)]
+            size = len(allowed) if allowed is not None else len(self.meta)
             for (doc, score), coverage in zip(fused, coverages, strict=True):
                 cosine = dense_scores.get(doc)
                 if cosine is None:
                     cosine = float(self.dense.vectors([doc])[0] @ vector)
-                z = (cosine - mean) / std
-                agree = dense_rank.get(doc, 99) < 10 and lexical_rank.get(doc, 99) < 10
-                rule_score = self.rule.score(z, coverage, agree)
-                ranked.append(Scored(doc, score, rule_score >= self.rule.threshold, rule_score,
-                                     dense_rank.get(doc), lexical_rank.get(doc), cosine, z, coverage))
+                d_rank, l_rank = dense_rank.get(doc), lexical_rank.get(doc)
+                signals = Signals(cosine=cosine, background_z=(cosine - mean) / std, background_gap=cosine - mean,
+                                  coverage=coverage,
+                                  agree=d_rank is not None and d_rank < 10 and l_rank is not None and l_rank < 10,
+                                  dense_rank=CANDIDATES if d_rank is None else d_rank,
+                                  lexical_rank=CANDIDATES if l_rank is None else l_rank, base_size=size)
+                decided = self.decision.score(signals)
+                ranked.append(Scored(doc, score, self.decision.kind(decided), decided, signals, d_rank, l_rank))
             return SearchResult(ranked)

@@ -1,10 +1,8 @@
-"""Score fusion and the "no good match" rule: pure functions, set by measurement (see README).
+"""Score fusion: a pure function, weighted by measurement (see README, "How search works").
 
-Dense (e5) cosine scores are compressed: an off-topic question can score 0.80 against a lesson
-while a good match scores 0.86. So neither a fixed cosine threshold nor raw score addition works.
-Both lists are turned into z-scores over their own candidates before they are weighed, and a
-match is judged on how far a lesson stands out from the background of the whole collection,
-together with how much of the question's vocabulary it contains.
+Dense (e5) cosine scores are compressed and BM25 scores unbounded, so raw scores cannot be added:
+each list is turned into z-scores over its own candidates before the lists are weighed. Whether a
+ranked lesson answers the question at all is decided elsewhere (bot.search.decision).
 """
 
 from __future__ import annotations
@@ -53,27 +51,3 @@ def fuse(*lists: tuple[list[tuple[int, float]], float]) -> list[tuple[int, float
         offset += len(results)
     order = np.lexsort((union, -fused))
     return list(zip(union[order].tolist(), fused[order].tolist(), strict=True))
-
-
-@dataclass(frozen=True)
-class MatchRule:
-    """Is a ranked lesson a real match? A linear rule over three signals, fitted by logistic regression.
-
-    - `background_z`: the lesson's cosine with the question, in standard deviations above the
-      question's mean cosine with a background sample (generic texts plus stored lessons);
-    - `coverage`: the share of the question's idf-weighted terms that the lesson contains;
-    - `agree`: 1 when both the dense and the word retriever put the lesson in their top 10.
-
-    A lesson matches when `w_z*z + w_coverage*coverage + w_agree*agree >= threshold`.
-    """
-
-    w_z: float = 2.79
-    w_coverage: float = 4.40
-    w_agree: float = 1.28
-    threshold: float = 10.0
-
-    def score(self, background_z: float, coverage: float, agree: bool) -> float:
-        return self.w_z * background_z + self.w_coverage * coverage + self.w_agree * float(agree)
-
-    def is_match(self, background_z: float, coverage: float, agree: bool) -> bool:
-        return self.score(background_z, coverage, agree) >= self.threshold
