@@ -108,25 +108,26 @@ def _seed_demo(app) -> None:
 
 # -- ask and add ------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("question")
+@click.argument("question", default="")
 @click.option("--k", "k", type=click.IntRange(1, 50), default=None, help="How many lessons at most.")
 @click.option("--municipality", default="", help="Only lessons from this municipality.")
 @click.option("--province", default="", help="Only lessons from this province.")
 @click.option("--size", default="", help="Only municipalities of this size: klein, middelgroot, groot, zeer groot.")
 @click.option("--theme", default="", help="Only lessons with this theme.")
 @click.option("--outcome", default="", help="Only lessons with this outcome: gelukt, mislukt, gemengd.")
+@click.option("--since", default="", help="Only lessons from this date on (2023-01-01).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_context
 def ask(ctx: click.Context, question: str, k: int | None, municipality: str, province: str, size: str,
-        theme: str, outcome: str, as_json: bool) -> None:
-    """Ask a question, as a colleague would in chat."""
+        theme: str, outcome: str, since: str, as_json: bool) -> None:
+    """Ask a question, as a colleague would in chat; with only filters, list the lessons that pass."""
     from bot.commands import parse_filters
     from bot.render import render_answer
     from bot.storage.repository import lesson_summary
 
     parts = [question] + [f'{key}="{value}"' for key, value in (("gemeente", municipality), ("provincie", province),
                                                                   ("grootte", size), ("thema", theme),
-                                                                  ("uitkomst", outcome)) if value]
+                                                                  ("uitkomst", outcome), ("sinds", since)) if value]
     app = _open_app(_settings(ctx), quiet=as_json)
     try:
         text, filters = parse_filters(" ".join(parts))
@@ -137,7 +138,8 @@ def ask(ctx: click.Context, question: str, k: int | None, municipality: str, pro
         app.close()
     answer = result.answer
     if as_json:
-        click.echo(json.dumps({"question": answer.question, "lang": answer.lang, "found": answer.found,
+        click.echo(json.dumps({"question": answer.question, "lang": answer.lang, "kind": answer.kind.value,
+                               "found": answer.found, "kept_open": answer.kept_open,
                                "hits": [{**lesson_summary(h.lesson), "score": round(h.score, 4)}
                                         for h in answer.hits]}, ensure_ascii=False, indent=2))
     else:

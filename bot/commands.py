@@ -10,6 +10,7 @@ import shlex
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.capture import parse_outcome
@@ -43,6 +44,7 @@ _FILTER_KEYS = {
     "grootte": "size_class", "size": "size_class",
     "thema": "theme", "theme": "theme",
     "uitkomst": "outcome", "outcome": "outcome",
+    "sinds": "since", "since": "since", "vanaf": "since",
 }
 _FILTER = re.compile(r"(?<!\S)(" + "|".join(_FILTER_KEYS) + r")=(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
 
@@ -60,7 +62,7 @@ class Reply:
 
 
 def parse_filters(text: str) -> tuple[str, Filters]:
-    """Take `gemeente=…`, `provincie=…`, `grootte=…`, `thema=…`, `uitkomst=…` out of a question."""
+    """Take `gemeente=…`, `provincie=…`, `grootte=…`, `thema=…`, `uitkomst=…`, `sinds=…` out of a question."""
     values: dict[str, object] = {}
     for match in _FILTER.finditer(text):
         key = _FILTER_KEYS[match.group(1).lower()]
@@ -83,9 +85,21 @@ def parse_filters(text: str) -> tuple[str, Filters]:
             if outcome is None:
                 raise InputError("filter.bad", detail=f"uitkomst “{raw}”")
             values[key] = outcome
+        elif key == "since":
+            values[key] = parse_since(raw)
         else:
             values[key] = raw.lstrip("#").lower()
     return _FILTER.sub(" ", text).strip(), Filters(**values)  # type: ignore[arg-type]
+
+
+def parse_since(raw: str) -> datetime:
+    """`sinds=2023-01-01` (also 2023-01 or 2023): the start of that day, month or year, in UTC."""
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%Y-%m", "%Y"):
+        try:
+            return datetime.strptime(raw, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise InputError("filter.bad", detail=f"sinds “{raw}” (bijvoorbeeld sinds=2023-01-01)")
 
 
 @dataclass
@@ -143,7 +157,7 @@ class CommandRouter:
         from bot.render import render_answer
 
         question, filters = parse_filters(rest)
-        if not question:
+        if not question and filters.is_empty():
             return Reply(t("question.empty", lang), ephemeral=True)
         asker = replace(ctx.asker, locale=ctx.locale) if ctx.locale else ctx.asker
         result = self.service.ask(question, asker, filters=filters)

@@ -13,6 +13,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I haven't found a lesson about “{question}” yet. Do you know someone who tried this? "
               "Save their story as a lesson so the next person can find it.",
     },
+    "answer.related": {
+        "nl": "Geen directe les over “{question}”, wel verwant:",
+        "en": "No direct lesson about “{question}”, but related:",
+    },
+    "answer.list": {"nl": "Lessen met {question} (nieuwste eerst):", "en": "Lessons with {question} (newest first):"},
+    "answer.list_none": {"nl": "Er zijn (nog) geen lessen met {question}.",
+                         "en": "There are no lessons with {question} (yet)."},
     "answer.withheld": {
         "nl": "{count} les(sen) uit besloten kanalen passen ook; die laat ik alleen aan jou persoonlijk zien.",
         "en": "{count} lesson(s) from private channels also match; I only show those to you personally.",

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDenied
-from bot.model import Asker, Hit, Lesson, OpenQuestion, PersonRef, Visibility
+from bot.model import Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Visibility
 from bot.storage.repository import Person, Repository
 
 if TYPE_CHECKING:
@@ -77,8 +77,9 @@ class PeerLearning:
         return answered
 
     def _lesson_answers(self, question: OpenQuestion, lesson: Lesson) -> bool:
+        """The same decision as asking: the lesson is a match for the question, under its filters."""
         try:
-            result = self.engine.search(question.text, k=20)
+            result = self.engine.search(question.text, k=20, filters=Filters.from_dict(question.filters))
         except Exception:
             log.exception("matching open question %d failed", question.id)
             return False

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.capture import snippet
 from bot.messages import t
-from bot.model import Answer, Hit, Lesson, Outcome
+from bot.model import Answer, AnswerKind, Hit, Lesson, Outcome
 
 OUTCOME_ICON = {Outcome.WORKED: "✅", Outcome.FAILED: "❌", Outcome.MIXED: "⚖️", Outcome.UNKNOWN: "❔"}
 _OUTCOME_ORDER = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOWN]
@@ -61,18 +61,41 @@ def source_text(lesson: Lesson) -> str:
     return " ".join(part for part in (src.platform, where) if part)
 
 
-def render_answer(answer: Answer, *, snippet_chars: int = 280) -> str:
+def answer_heading(answer: Answer, hits: list[Hit] | None = None) -> str:
+    """The line that labels what is shown (`hits`, default the answer's own): matches, related lessons, a
+    listing, or none yet."""
+    lang, question = answer.lang, answer.question
+    kind = answer.shown_kind(hits)
+    if kind is AnswerKind.LIST:
+        shown = answer.hits if hits is None else hits
+        return t("answer.list" if shown else "answer.list_none", lang, question=question)
+    if kind is AnswerKind.NONE:
+        return t("answer.none", lang, question=question)
+    return t("answer.related" if kind is AnswerKind.RELATED else "answer.intro", lang, question=question)
+
+
+def answer_footer(answer: Answer, hits: list[Hit] | None = None) -> list[str]:
+    """What follows the lessons: the private matches held back, and that a question without a match stays
+    open (for "none yet", the heading already invites a lesson)."""
+    lines = []
+    if answer.withheld and hits is None:
+        lines.append(t("answer.withheld", answer.lang, count=answer.withheld))
+    if answer.kept_open and answer.shown_kind(hits) is AnswerKind.RELATED:
+        lines.append(t("question.kept_open", answer.lang))
+    return lines
+
+
+def render_answer(answer: Answer, hits: list[Hit] | None = None, *, snippet_chars: int = 280) -> str:
+    """The answer as plain text: with `hits`, those lessons (e.g. the ones only the asker may see)."""
     lang = answer.lang
-    if not answer.hits:
-        text = t("answer.none", lang, question=answer.question)
-        if answer.withheld:
-            text += "\n" + t("answer.withheld", lang, count=answer.withheld)
-        return text
-    lines = [t("answer.intro", lang, question=answer.question)]
-    summary = summary_line(answer.hits, lang)
+    shown = answer.hits if hits is None else hits
+    lines = [answer_heading(answer, hits)]
+    if not shown:
+        return "\n".join(lines + answer_footer(answer, hits))
+    summary = summary_line(shown, lang) if answer.kind is AnswerKind.MATCH else ""
     if summary:
         lines.append(summary)
-    for n, hit in enumerate(answer.hits, 1):
+    for n, hit in enumerate(shown, 1):
         lesson = hit.lesson
         lines.append("")
         lines.append(f"{n}. [{lesson.short_id}] {lesson.title}")
@@ -84,7 +107,8 @@ def render_answer(answer: Answer, *, snippet_chars: int = 280) -> str:
             lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
         lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "
                      f"{t('answer.source', lang)}: {source_text(lesson)}")
-    if answer.withheld:
+    footer = answer_footer(answer, hits)
+    if footer:
         lines.append("")
-        lines.append(t("answer.withheld", lang, count=answer.withheld))
+        lines.extend(footer)
     return "\n".join(lines)

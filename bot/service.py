@@ -16,8 +16,10 @@ from bot.capture import parse_lesson, title_from
 from bot.config import Settings
 from bot.errors import InputError, NotFoundError, PermissionDenied
 from bot.lang import language_for
+from bot.messages import t
 from bot.model import (
     Answer,
+    AnswerKind,
     Asker,
     Filters,
     Hit,
@@ -39,6 +41,10 @@ log = logging.getLogger(__name__)
 _SIMILAR = re.compile(r"\b(in |bij |van )?(vergelijkbare|soortgelijke) gemeenten?\b|\b(in |by |from )?similar "
                       r"(sized )?municipalit(y|ies)\b", re.IGNORECASE)
 
+RELATED_SHOWN = 3  # related lessons shown when nothing matches
+_FILTER_NAMES = {"municipality": ("gemeente", "municipality"), "province": ("provincie", "province"),
+                 "size_class": ("grootte", "size"), "theme": ("thema", "theme"),
+                 "outcome": ("uitkomst", "outcome"), "since": ("sinds", "since")}  # (Dutch, English), as typed
 LONG_LESSON = 4000  # characters; longer stories are kept whole, but the user is told answers show an extract
 
 
@@ -192,14 +198,52 @@ class LeerkringService(PeerLearning):
     # -- asking ----------------------------------------------------------------------------------
     def ask(self, question: str, asker: Asker, *, filters: Filters | None = None, k: int | None = None,
             record: bool = True) -> AskResult:
+        """Answer a question with one of three labelled kinds (matches, related lessons, none); with only
+        filters and no question, list the lessons that pass, newest first."""
         question = question.strip()
-        if not question:
+        if not question and (filters is None or filters.is_empty()):
             raise InputError("question.empty")
         k = k or self.settings.max_hits
         profile = self.repo.get_person(asker.platform, asker.user_id)
         lang = language_for(question, asker.locale or (profile.locale if profile else ""),
                             self.settings.default_language)
         self._catch_up()
+        exclude, private_ids = self._visibility(asker)
+        if not question:
+            return self._browse(asker, filters or Filters(), k, lang, exclude, private_ids)
+
+        question, filters = self._similar(question, profile, filters)
+        prefer = None
+        if profile and profile.municipality_code:
+            own = registry().by_code(profile.municipality_code)
+            prefer = (own.province, own.size_class) if own else None
+        result = self.engine.search(question, filters=filters, k=max(k * 4, 20), exclude=exclude, prefer=prefer)
+        kind = result.kind
+        chosen = result.matches if kind is AnswerKind.MATCH else result.related
+        lessons = self.repo.get_lessons([s.lesson_id for s in chosen])
+        hits = [Hit(lessons[s.lesson_id], s.score, s.dense_rank, s.lexical_rank)
+                for s in chosen if s.lesson_id in lessons]
+        shown = k if kind is AnswerKind.MATCH else min(k, RELATED_SHOWN)
+        public = [h for h in hits if h.lesson.id not in private_ids]
+        private = [h for h in hits if h.lesson.id in private_ids]
+        if kind is AnswerKind.MATCH:
+            public, private = _with_contrast(public, shown), _with_contrast(private, shown)
+        else:
+            public, private = public[:shown], private[:shown]
+        matched = [h.lesson.id for h in [*public, *private]] if kind is AnswerKind.MATCH else []
+        keep_open = not matched and self.settings.keep_questions_open
+        question_id = None
+        if record:
+            question_id = self.repo.record_question(
+                asker.platform, asker.user_id, asker.channel_id, question, lang,
+                filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name)
+        answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
+                        withheld=len(private), kind=kind, kept_open=record and keep_open)
+        return AskResult(answer, private)
+
+    def _visibility(self, asker: Asker) -> tuple[Callable[[int, LessonMeta], bool], set[int]]:
+        """What `asker` may not see (to exclude), and a set that collects the lessons they may see but the
+        channel they ask in may not (to answer privately)."""
         private_ids: set[int] = set()
 
         def exclude(lesson_id: int, meta: LessonMeta) -> bool:
@@ -214,26 +258,20 @@ class LeerkringService(PeerLearning):
                 private_ids.add(lesson_id)  # the asker may see it; this channel may not
             return False
 
-        question, filters = self._similar(question, profile, filters)
-        prefer = None
-        if profile and profile.municipality_code:
-            own = registry().by_code(profile.municipality_code)
-            prefer = (own.province, own.size_class) if own else None
-        result = self.engine.search(question, filters=filters, k=max(k * 4, 20), exclude=exclude, prefer=prefer)
-        matches = result.matches
-        lessons = self.repo.get_lessons([s.lesson_id for s in matches])
-        hits = [Hit(lessons[s.lesson_id], s.score, s.dense_rank, s.lexical_rank)
-                for s in matches if s.lesson_id in lessons]
-        public = _with_contrast([h for h in hits if h.lesson.id not in private_ids], k)
-        private = _with_contrast([h for h in hits if h.lesson.id in private_ids], k)
-        question_id = None
-        if record:
-            question_id = self.repo.record_question(
-                asker.platform, asker.user_id, asker.channel_id, question, lang, _filters_dict(filters),
-                [h.lesson.id for h in [*public, *private]], keep_open=self.settings.keep_questions_open,
-                asker_name=asker.name)
-        answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
-                        withheld=len(private))
+        return exclude, private_ids
+
+    def _browse(self, asker: Asker, filters: Filters, k: int, lang: str,
+                exclude: Callable[[int, LessonMeta], bool], private_ids: set[int]) -> AskResult:
+        ids = self.engine.browse(filters, k=k, exclude=exclude)
+        lessons = self.repo.get_lessons(ids)
+        hits = [Hit(lessons[i], 0.0) for i in ids if i in lessons]
+        public = [h for h in hits if h.lesson.id not in private_ids]
+        private = [h for h in hits if h.lesson.id in private_ids]
+        values = filters.as_dict()
+        if filters.outcome:
+            values["outcome"] = t(f"outcome.{filters.outcome.value}", lang)
+        label = " ".join(f"{_FILTER_NAMES[key][lang != 'nl']}={value}" for key, value in values.items())
+        answer = Answer(question=label, lang=lang, hits=public, withheld=len(private), kind=AnswerKind.LIST)
         return AskResult(answer, private)
 
     @staticmethod
@@ -318,7 +356,3 @@ def _with_contrast(hits: list[Hit], k: int) -> list[Hit]:
     return top
 
 
-def _filters_dict(filters: Filters | None) -> dict[str, str]:
-    if filters is None:
-        return {}
-    return {key: str(value) for key, value in vars(filters).items() if value}

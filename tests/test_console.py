@@ -75,3 +75,39 @@ def test_piped_demo_console_answers_like_a_colleague(tmp_path: Path):
     assert "Contact: Fenna Dijkstra" in first
     assert "appeltaart" in second
     assert not (tmp_path / "leerkring.sqlite3").exists()  # nothing written outside the data dir
+
+
+def _stories(app) -> None:  # type: ignore[no-untyped-def]
+    run(app, ["/les Burgerbegroting in drie wijken. Het is gelukt. #burgerbegroting",
+              "/les Wijkbudget met een bewonersjury. #burgerbegroting",
+              "/les Dorpsbudget op een dorpsavond verdeeld. #burgerbegroting",
+              "/les Jongerenraad met eigen budget. #jongeren",
+              "/les Taalcafé in de bibliotheek. #taal"], user="Anna")
+
+
+def test_three_labelled_kinds_match_related_and_none(app):
+    from bot.search.decision import MatchDecision
+
+    _stories(app)
+    matched = run(app, ["budget voor bewoners"], user="Bram")
+    assert "Dit vond ik over" in matched and "Geen directe les" not in matched
+    app.engine.decision = MatchDecision(match_at=1e9, related_at=-1e9)  # nothing answers; all is close
+    related = run(app, ["budget voor bewoners"], user="Bram")
+    assert "Geen directe les over “budget voor bewoners”, wel verwant:" in related
+    assert related.count("Contact:") == 3  # at most three related lessons
+    assert "Je vraag blijft open" in related and "Dit vond ik" not in related
+    app.engine.decision = MatchDecision(match_at=1e9, related_at=1e9)  # nothing close either
+    none = run(app, ["budget voor bewoners"], user="Bram")
+    assert "Ik heb nog geen les gevonden over “budget voor bewoners”" in none and "Contact:" not in none
+    open_questions = [q.text for q in app.repo.open_questions()]
+    assert open_questions.count("budget voor bewoners") == 2  # related and none stay open; the match did not
+
+
+def test_filters_without_a_question_list_lessons_newest_first(app):
+    _stories(app)
+    out = run(app, ["/vraag thema=burgerbegroting"], user="Bram")
+    assert "Lessen met thema=burgerbegroting (nieuwste eerst):" in out
+    assert out.index("Dorpsbudget") < out.index("Wijkbudget") < out.index("Burgerbegroting in drie wijken")
+    assert "Jongerenraad" not in out and "Taalcafé" not in out
+    assert "Er zijn (nog) geen lessen met sinds=2999-01-01." in run(app, ["/vraag sinds=2999"], user="Bram")
+    assert "sinds “gisteren”" in run(app, ["/vraag taal sinds=gisteren"], user="Bram")

@@ -371,3 +371,20 @@ def test_server_errors_for_a_while_still_deliver_each_answer_once(fake, mm):
     time.sleep(1.0)
     assert len(answers(fake)) == 1
     assert len([c for c in fake.calls if c.method == "POST" and c.path == "/posts"]) == 6
+
+
+def test_related_lessons_are_labelled_and_a_listing_needs_no_question(fake, mm):
+    from bot.search.decision import MatchDecision
+
+    core, _, base = mm
+    seed(fake, core)
+    core.engine.decision = MatchDecision(match_at=1e9, related_at=-1e9)  # close, but nothing answers
+    fake.user_posts(TOWN, BRAM, "@leerkring budget voor bewoners?", mentions=[BOT])
+    answer = fake.wait_for(lambda: answers(fake))[0]
+    assert answer["message"].startswith("Geen directe les over “budget voor bewoners?”, wel verwant:")
+    assert "Je vraag blijft open" in answer["message"] and "gelukt, 1 mislukt" not in answer["message"]
+    assert len(answer["props"]["attachments"]) == 2
+    status, body = command(base, BRAM, "vraag uitkomst=mislukt")
+    assert status == 200 and body["text"].startswith("Lessen met uitkomst=mislukt (nieuwste eerst):")
+    listed = json.dumps(body["props"]["attachments"], ensure_ascii=False)
+    assert "Deventer" in listed and "Zwolle" not in listed

@@ -490,3 +490,22 @@ def test_server_errors_for_a_while_still_deliver_the_answer_once(fake, slack):
     time.sleep(1.0)
     assert len([m for m in fake.messages[PUBLIC] if m.get("bot_id")]) == 1
     assert len(fake.called("chat.postMessage")) == 5
+
+
+def test_related_lessons_are_labelled_and_a_listing_needs_no_question(fake, slack):
+    from bot.search.decision import MatchDecision
+
+    core, _ = slack
+    seed(fake, core)
+    core.engine.decision = MatchDecision(match_at=1e9, related_at=-1e9)  # close, but nothing answers
+    question = mention(fake, CEES, PUBLIC, "budget voor bewoners?")
+    post = fake.wait_for(lambda: [p for p in bot_posts(fake) if p.get("thread_ts") == question["ts"]])[0]
+    blocks = all_block_text(post["blocks"])
+    assert post["blocks"][0]["text"]["text"].startswith("Geen directe les over “budget voor bewoners?”, wel verwant")
+    assert "Je vraag blijft open" in blocks and "leerkring_keep_open" not in blocks  # already kept open
+    assert "1 gelukt, 1 mislukt" not in blocks
+    command(fake, BRAM, "vraag sinds=2000 thema=burgerbegroting")
+    listing = fake.wait_for(lambda: fake.responses)[0]
+    assert listing["response_type"] == "ephemeral"
+    assert "Lessen met thema=burgerbegroting sinds=2000-01-01 (nieuwste eerst)" in listing["text"]
+    assert listing["text"].index("Deventer") < listing["text"].index("Zwolle")  # newest first

@@ -49,7 +49,7 @@ class QuestionStore:
             rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
                                    .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
             return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
-                                 aware(r.asked_at) or utcnow()) for r in rows]
+                                 aware(r.asked_at) or utcnow(), dict(r.filters or {})) for r in rows]
 
     def answer_question(self, question_id: int, lesson_id: int) -> bool:
         """Mark an open question answered by a lesson; False when it was not open (any more)."""

@@ -10,8 +10,17 @@ from typing import Any
 
 from bot.capture import snippet
 from bot.messages import t
-from bot.model import Answer, Hit, Lesson, Outcome
-from bot.render import OUTCOME_ICON, format_date, inactive_note, outcome_label, render_answer, summary_line
+from bot.model import Answer, AnswerKind, Hit, Lesson, Outcome
+from bot.render import (
+    OUTCOME_ICON,
+    answer_footer,
+    answer_heading,
+    format_date,
+    inactive_note,
+    outcome_label,
+    render_answer,
+    summary_line,
+)
 
 COLOURS = {Outcome.WORKED: "#2e7d32", Outcome.FAILED: "#c62828", Outcome.MIXED: "#ef6c00",
            Outcome.UNKNOWN: "#757575"}
@@ -102,23 +111,23 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
 
 def answer_post(answer: Answer, hits: list[Hit] | None = None, *, action_url: str, signer: ActionSigner,
                 usernames: dict[str, str], can_introduce: set[int]) -> tuple[str, list[Attachment]]:
-    """(message, attachments) for an answer, or for `hits` such as the ones only the asker may see."""
+    """(message, attachments) for an answer, or for `hits` such as the ones only the asker may see. The
+    message's first line labels the kind: matches, related lessons, a listing, or none yet."""
     lang = answer.lang
-    hits = answer.hits if hits is None else hits
-    if not hits:
-        return escape(t("answer.none", lang, question=answer.question)), []
-    lines = [escape(t("answer.intro", lang, question=answer.question))]
-    summary = summary_line(hits, lang)
+    shown = answer.hits if hits is None else hits
+    lines = [escape(answer_heading(answer, hits))]
+    summary = summary_line(shown, lang) if shown and answer.kind is AnswerKind.MATCH else ""
     if summary:
         lines.append(f"**{escape(summary)}**")
+    lines.extend(escape(line) for line in answer_footer(answer, hits))
     attachments = [hit_attachment(hit, lang, answer.question_id, action_url=action_url, signer=signer,
                                   usernames=usernames, can_introduce=hit.lesson.id in can_introduce)
-                   for hit in hits]
+                   for hit in shown]
     return "\n".join(lines), attachments
 
 
 def plain(answer: Answer, hits: list[Hit]) -> str:
-    return escape(render_answer(Answer(answer.question, answer.lang, hits, answer.question_id, 0)))
+    return escape(render_answer(answer, hits))
 
 
 def confirmation_attachment(lesson: Lesson, lang: str, *, action_url: str, signer: ActionSigner) -> Attachment:

@@ -7,8 +7,17 @@ from typing import Any
 
 from bot.capture import snippet
 from bot.messages import t
-from bot.model import Answer, Hit, Lesson, Outcome
-from bot.render import OUTCOME_ICON, format_date, inactive_note, outcome_label, render_answer, summary_line
+from bot.model import Answer, AnswerKind, Hit, Lesson, Outcome
+from bot.render import (
+    OUTCOME_ICON,
+    answer_footer,
+    answer_heading,
+    format_date,
+    inactive_note,
+    outcome_label,
+    render_answer,
+    summary_line,
+)
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -81,27 +90,32 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
 
 def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
                   can_introduce: set[int] | None = None) -> tuple[list[Block], str]:
-    """Blocks and the plain-text fallback for an answer (or for `hits`, e.g. the private ones)."""
+    """Blocks and the plain-text fallback for an answer (or for `hits`, e.g. the private ones). The first
+    line labels the kind: matches, "geen directe les, wel verwant", a listing, or none yet."""
     lang = answer.lang
-    hits = answer.hits if hits is None else hits
-    fallback = escape(render_answer(Answer(answer.question, lang, hits, answer.question_id, 0)))
-    if not hits:
-        text = t("answer.none", lang, question=answer.question)
-        blocks = [_mrkdwn(escape(text))]
-        blocks.append({"type": "actions", "elements": [
-            _button("📌 " + ("Houd mijn vraag open" if lang == "nl" else "Keep my question open"),
-                    "leerkring_keep_open", json.dumps({"q": answer.question_id}))]})
-        return blocks, escape(text)
-    blocks = [_mrkdwn(escape(t("answer.intro", lang, question=answer.question)))]
-    summary = summary_line(hits, lang)
+    shown = answer.hits if hits is None else hits
+    fallback = escape(render_answer(answer, hits))
+    heading = escape(answer_heading(answer, hits))
+    if not shown:
+        blocks = [_mrkdwn("\n".join([heading, *map(escape, answer_footer(answer, hits))]))]
+        if answer.shown_kind(hits) is AnswerKind.NONE and answer.question_id and not answer.kept_open:
+            blocks.append({"type": "actions", "elements": [
+                _button("📌 " + ("Houd mijn vraag open" if lang == "nl" else "Keep my question open"),
+                        "leerkring_keep_open", json.dumps({"q": answer.question_id}))]})
+        return blocks, fallback
+    blocks = [_mrkdwn(heading)]
+    summary = summary_line(shown, lang) if answer.kind is AnswerKind.MATCH else ""
     if summary:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(summary)}]})
-    for hit in hits:
+    for hit in shown:
         part = [{"type": "divider"}, *hit_blocks(hit, lang, answer.question_id,
                                                  can_introduce=hit.lesson.id in (can_introduce or set()))]
-        if len(blocks) + len(part) > MAX_BLOCKS:
+        if len(blocks) + len(part) > MAX_BLOCKS - 1:
             break
         blocks.extend(part)
+    footer = answer_footer(answer, hits)
+    if footer:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(" ".join(footer))}]})
     return blocks, _cut(fallback, 3900)
 
 
