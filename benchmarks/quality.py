@@ -7,7 +7,7 @@ all on the SAME passage and query vectors, so the comparison is about search and
         --json docs/benchmarks/quality-kamervragen.json
 
 `--foreign` adds another set's questions with no answer in this corpus, for the "no good match" F1.
-Leerkring decides "no good match" with its own fixed rule. The others have no such decision, so they
+Leerkring decides with its own three-way decision (match, related, none). The others have no such decision, so they
 get the best threshold on their top score, chosen afterwards on these very questions (an upper bound
 for them). Metrics are over the answerable questions; see bot/evaluation.py.
 """
@@ -101,26 +101,26 @@ def run(queries_path: Path, corpus_path: Path, foreign: Path | None, embedder_na
                     started = time.perf_counter()
                     if name == "leerkring":
                         found = engine.search(text, k=10, query_vector=vector)
-                        ranked, no_match = [s.lesson_id for s in found.ranked], not found.matches
-                        top = max((s.rule_score for s in found.ranked), default=-1e9)
+                        ranked, kind = [s.lesson_id for s in found.ranked], found.kind.value
+                        top = max((s.decision_score for s in found.ranked), default=-1e9)
                     else:
                         hits = searchers[name](text, vector)
-                        ranked, no_match, top = [i for i, _ in hits], False, (hits[0][1] if hits else -1e9)
+                        ranked, kind, top = [i for i, _ in hits], "match", (hits[0][1] if hits else -1e9)
                     seconds.append(time.perf_counter() - started)
-                    results.append(QueryResult(str(query.get("qid")), positives, [id_of[i] for i in ranked], no_match))
+                    results.append(QueryResult(str(query.get("qid")), positives, [id_of[i] for i in ranked], kind))
                     tops.append(top)
-                rule = "fixed rule"
+                rule = "its decision (match / related / none)"
                 extra: dict[str, Any] = {}
                 if name == "leerkring" and foreign is not None:  # its own rule score, on the others' terms
                     threshold = best_threshold(tops, [bool(r.positives) for r in results])
-                    extra = {**score([QueryResult(r.qid, r.positives, r.ranked, t < threshold)
+                    extra = {**score([QueryResult(r.qid, r.positives, r.ranked, "none" if t < threshold else "match")
                                       for r, t in zip(results, tops, strict=True)]),
                              "no_match_rule": f"best threshold {threshold:.4g}",
                              "search_ms_mean": round(1000 * float(np.mean(seconds)), 2)}
                 elif foreign is not None:
                     threshold = best_threshold(tops, [bool(r.positives) for r in results])
                     for r, top in zip(results, tops, strict=True):
-                        r.no_match = top < threshold
+                        r.kind = "none" if top < threshold else "match"
                     rule = f"best threshold {threshold:.4g}"
                 metrics = score(results)
                 metrics["no_match_rule"] = rule if foreign is not None else None
@@ -148,6 +148,9 @@ def main() -> None:
                  tuple(s for s in args.systems.split(",") if s))
     rows = [{"system": name, "recall@1": m["recall@1"], "recall@10": m["recall@10"], "MRR@10": m["mrr@10"],
              "nDCG@10": m["ndcg@10"], "no-match F1": m["no_match"]["f1"] if args.foreign else None,
+             "answerable: match / related / none": "{match} / {related} / {none}".format(**m["kinds"]["answerable"]),
+             "foreign: match / related / none": "{match} / {related} / {none}".format(**m["kinds"]["unanswerable"])
+             if args.foreign else None,
              "no-match decided by": m["no_match_rule"], "search ms": m["search_ms_mean"]}
             for name, m in report["systems"].items()]
     print(f"{args.queries.name} over {args.corpus.name}, embedder {report['embedder']}")

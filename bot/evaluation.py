@@ -69,7 +69,12 @@ class QueryResult:
     qid: str
     positives: set[str]
     ranked: list[str]
-    no_match: bool
+    kind: str = "match"  # the answer's kind: match, related or none (bot.model.AnswerKind)
+
+    @property
+    def no_match(self) -> bool:
+        """No lesson was offered as an answer (related lessons or none)."""
+        return self.kind != "match"
 
 
 def score(results: list[QueryResult]) -> dict[str, object]:
@@ -91,18 +96,32 @@ def score(results: list[QueryResult]) -> dict[str, object]:
     def mean(f: Callable[[QueryResult], float]) -> float:
         return round(sum(f(r) for r in answerable) / len(answerable), 4) if answerable else 0.0
 
-    tp = sum(1 for r in unanswerable if r.no_match)
-    fp = sum(1 for r in answerable if r.no_match)
-    fn = sum(1 for r in unanswerable if not r.no_match)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * rec / (precision + rec) if precision + rec else 0.0
+    def decision_f1(said: Callable[[QueryResult], bool]) -> dict[str, float | int]:
+        tp = sum(1 for r in unanswerable if said(r))
+        fp = sum(1 for r in answerable if said(r))
+        fn = sum(1 for r in unanswerable if not said(r))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * rec / (precision + rec) if precision + rec else 0.0
+        return {"precision": round(precision, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+                "answered_as_no_match": fp}
+
+    def kinds(rows: list[QueryResult]) -> dict[str, int]:
+        return {kind: sum(1 for r in rows if r.kind == kind) for kind in ("match", "related", "none")}
+
+    none_answerable = sum(1 for r in answerable if r.kind == "none")
     return {
         "queries": len(results), "answerable": len(answerable),
         "recall@1": mean(lambda r: recall(r, 1)), "recall@3": mean(lambda r: recall(r, 3)),
         "recall@10": mean(lambda r: recall(r, 10)), "mrr@10": mean(mrr), "ndcg@10": mean(ndcg),
-        "no_match": {"precision": round(precision, 4), "recall": round(rec, 4), "f1": round(f1, 4),
-                     "answered_as_no_match": fp},
+        # "no match": no lesson offered as the answer (the answer is "related" or "none")
+        "no_match": decision_f1(lambda r: r.no_match),
+        # "none": the honest "nog geen les", nothing close either
+        "none": decision_f1(lambda r: r.kind == "none"),
+        "kinds": {"answerable": kinds(answerable), "unanswerable": kinds(unanswerable)},
+        "answerable_answered_none": round(none_answerable / len(answerable), 4) if answerable else 0.0,
+        "answerable_not_matched": round(sum(1 for r in answerable if r.no_match) / len(answerable), 4)
+        if answerable else 0.0,
     }
 
 
@@ -137,7 +156,7 @@ def run_eval(queries_path: Path, corpus_path: Path, embedder: Embedder, *,
                 found = app.engine.search(str(query["query"]), k=10, query_vector=vector)
                 positives = {str(p) for p in query.get("positive_ids") or []}  # type: ignore[attr-defined]
                 results.append(QueryResult(str(query.get("qid")), positives,
-                                           [id_of[s.lesson_id] for s in found.ranked], not found.matches))
+                                           [id_of[s.lesson_id] for s in found.ranked], found.kind.value))
                 if ask_tick:
                     ask_tick(1)
         finally:

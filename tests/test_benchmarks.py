@@ -75,3 +75,27 @@ def test_index_structure_benchmark_reports_recall_against_exact_search(tmp_path)
     few, many = rows.values()
     assert 0 < few["recall@10"] <= many["recall@10"] <= 1  # visiting more cells never finds less
     assert many["filtered filled"] == 1.0  # a selective filter still fills the page
+
+
+def test_match_decision_is_fitted_and_scored_leave_one_corpus_out(tmp_path):
+    features = tmp_path / "features.json"
+    run("match_features.py", "--embedder", "fake", "--limit", "30", "--bases", "4", "--sizes", "1,10",
+        "--out", str(features))
+    data = json.loads(features.read_text())
+    assert set(data) == {"kamervragen", "rijksoverheid"}
+    sizes = {row["size"] for rows in data.values() for row in rows}
+    assert {1, 10} <= sizes and any(row["answerable"] for row in data["kamervragen"])
+    out = tmp_path / "fit.json"
+    printed = run("match_fit.py", str(features), "--json", str(out))
+    report = json.loads(out.read_text())
+    assert set(report["folds"]) == {"kamervragen", "rijksoverheid"}
+    assert "MatchDecision(" in printed
+
+
+def test_crosslingual_benchmark_scores_both_directions(tmp_path):
+    out = tmp_path / "cross.json"
+    run("crosslingual.py", "--embedder", "fake", "--distractors", "20", "--json", str(out))
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["direction"], r["lessons"]) for r in rows} == {("en→nl", 39), ("en→nl", 59), ("nl→en", 39),
+                                                              ("nl→en", 59)}
+    assert all(0 <= r["recall@1"] <= r["recall@3"] <= 1 and r["questions"] == 39 for r in rows)

@@ -1,0 +1,80 @@
+"""Cross-lingual retrieval: English questions for Dutch lessons, Dutch questions for English lessons.
+
+    python benchmarks/crosslingual.py --cache .eval-cache --json docs/benchmarks/crosslingual.json
+
+`benchmarks/data/crosslingual.jsonl` holds 39 invented lessons of municipal practice, each written in
+Dutch and in English, with a question in each language that asks for it in other words than the lesson
+uses. Each direction is scored twice: over the 39 lessons alone, and with `--distractors` passages of the
+Rijksoverheid corpus (Dutch government answers on every subject) mixed in, as a real base has them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, machine, table, write_json
+
+from bot.bootstrap import make_embedder
+from bot.config import Settings
+from bot.evaluation import run_eval
+from bot.importer import read_records
+
+DATA = ROOT / "benchmarks" / "data" / "crosslingual.jsonl"
+DISTRACTORS = ROOT.parent / "shared" / "eval" / "rijksoverheid-vac-corpus.jsonl"
+DIRECTIONS = {"en→nl": ("question_en", "nl"), "nl→en": ("question_nl", "en")}
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def run(embedder_name: str, cache: Path | None, distractors: int, seed: int) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    extra: list[dict[str, Any]] = []
+    if distractors and DISTRACTORS.exists():
+        pool = [r for _, r in read_records(DISTRACTORS) if "__error__" not in r]
+        extra = [{**r, "id": f"d-{r['id']}"} for r in random.Random(seed).sample(pool, min(distractors, len(pool)))]
+    embedder = make_embedder(Settings(LEERKRING_EMBEDDER=embedder_name, _env_file=None))  # type: ignore[call-arg]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for direction, (question_field, lesson_field) in DIRECTIONS.items():
+            lessons = [{"id": item["id"], "title": item["title"] if lesson_field == "nl" else "",
+                        "text": item[lesson_field]} for item in items]
+            questions = _write(Path(tmp) / f"{lesson_field}-q.jsonl",
+                               [{"qid": item["id"], "query": item[question_field], "positive_ids": [item["id"]]}
+                                for item in items])
+            for label, corpus in (("alone", lessons), (f"+{len(extra)} distractors", lessons + extra)):
+                if not corpus or (label != "alone" and not extra):
+                    continue
+                report = run_eval(questions, _write(Path(tmp) / f"{lesson_field}-c.jsonl", corpus), embedder,
+                                  cache=cache)
+                kinds = report["kinds"]["answerable"]  # type: ignore[index]
+                rows.append({"direction": direction, "base": label, "lessons": len(corpus),
+                             "questions": report["answerable"], "recall@1": report["recall@1"],
+                             "recall@3": report["recall@3"], "mrr@10": report["mrr@10"],
+                             "match": kinds["match"], "related": kinds["related"], "none": kinds["none"]})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--embedder", default="e5", help="e5, or fake for a quick check")
+    parser.add_argument("--cache", type=Path, default=None, help="passage vectors kept between runs")
+    parser.add_argument("--distractors", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    rows = run(args.embedder, args.cache, args.distractors, args.seed)
+    print(table(rows, ["direction", "base", "lessons", "questions", "recall@1", "recall@3", "mrr@10",
+                       "match", "related", "none"]))
+    write_json(args.json, {"machine": machine(), "embedder": args.embedder, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
