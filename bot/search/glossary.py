@@ -1,12 +1,17 @@
-"""English → Dutch terms of municipal practice, so an English question finds Dutch lessons by word too.
+"""English ↔ Dutch terms of municipal practice, so a question finds lessons in the other language by word too.
 
 The dense model bridges languages only weakly for short questions; these terms give the word
-retriever something to match. Each English phrase maps to Dutch words as they appear in lessons.
+retriever something to match. Each English phrase maps to Dutch words as they appear in lessons; read
+backwards, the same table gives the English words for a Dutch question's terms.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from functools import cache
+
+from bot.search.text import tokenize
 
 GLOSSARY: dict[str, str] = {
     "participatory budgeting": "burgerbegroting wijkbudget",
@@ -50,3 +55,20 @@ _PATTERN = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, k
 def dutch_terms(question: str) -> str:
     """Dutch words for the English municipal terms in `question` ('' when there are none)."""
     return " ".join(GLOSSARY[m.group(1).lower()] for m in _PATTERN.finditer(question))
+
+
+@cache
+def _english_by_stem() -> dict[str, tuple[str, ...]]:
+    """Each Dutch term's stem → the English phrases that translate to it."""
+    english: defaultdict[str, list[str]] = defaultdict(list)
+    for phrase, dutch in GLOSSARY.items():
+        for stem in tokenize(dutch):
+            if phrase not in english[stem]:
+                english[stem].append(phrase)
+    return {stem: tuple(phrases) for stem, phrases in english.items()}
+
+
+def english_terms(terms: list[str]) -> str:
+    """English words for the Dutch municipal terms among a question's `terms` (its tokens; '' when none)."""
+    table = _english_by_stem()
+    return " ".join(phrase for term in dict.fromkeys(terms) for phrase in table.get(term, ()))
