@@ -82,7 +82,8 @@ def test_kill_9_during_an_import_loses_nothing_and_never_corrupts_the_index(sett
     for _ in range(KILLS):
         process = subprocess.Popen([sys.executable, "-m", "bot", "import", str(records)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-        time.sleep(rng.uniform(0.6, 2.4))
+        until = rng.randint(1, LESSONS * 4 // 5)  # kill once this many lessons are stored, or near the end
+        _wait(lambda p=process, n=until: p.poll() is not None or _stored(settings) >= n)
         process.send_signal(signal.SIGKILL)
         process.wait(30)
         stored_after_kills.append(check_consistent(settings))
@@ -92,6 +93,26 @@ def test_kill_9_during_an_import_loses_nothing_and_never_corrupts_the_index(sett
     assert done.returncode == 0, done.stderr
     app = check_consistent(settings)
     assert app == LESSONS
+
+
+def _wait(done, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _stored(settings) -> int:  # type: ignore[no-untyped-def]
+    """Lessons stored so far, read the way a second process would (0 before the schema exists)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM lessons")).scalar() or 0)
+    except Exception:
+        return 0
+    finally:
+        engine.dispose()
 
 
 def check_consistent(settings) -> int:  # type: ignore[no-untyped-def]
@@ -138,7 +159,9 @@ def test_kill_9_during_live_capture_keeps_every_confirmed_lesson(settings, tmp_p
         seen: list[str] = []
         reader = threading.Thread(target=seen.extend, args=(process.stdout,), daemon=True)
         reader.start()
-        time.sleep(rng.uniform(1.5, 4.0))
+        until = rng.randint(5, 300)  # kill after this many confirmations, mid-stream
+        _wait(lambda p=process, out=seen, n=until: p.poll() is not None or "".join(out).count("Bewaard als les") >= n)
+        time.sleep(rng.uniform(0, 0.05))
         process.send_signal(signal.SIGKILL)
         process.wait(30)
         reader.join(10)

@@ -52,6 +52,10 @@ class Database:
         """Apply all migrations (idempotent)."""
         config = self._alembic_config()
         with self.engine.begin() as connection:
+            if self.is_sqlite:
+                # sqlite3 runs DDL outside a transaction unless one is open: open it, so that a crash during
+                # a migration leaves no table without its version stamp (and two starting processes take turns).
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
