@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.capture import parse_outcome
-from bot.errors import InputError, LeerkringError, NotFoundError
+from bot.errors import InputError, LeerkringError
 from bot.lang import language_for
 from bot.messages import t
 from bot.model import Answer, Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Source
@@ -248,9 +248,7 @@ class CommandRouter:
         number = rest.strip().lstrip("#")
         if not number.isdigit():
             return Reply(t("contact.usage", lang), ephemeral=True)
-        lesson = self.service.repo.get_lesson(int(number))
-        if lesson is None:
-            raise NotFoundError(short_id=f"#{number}")
+        lesson = self.service.visible_lesson(ctx.asker, int(number))
         contact = lesson.contact
         person = self.service.repo.get_person(contact.platform, contact.user_id) if contact else None
         if contact is None or not lesson.contact_active:

@@ -241,6 +241,23 @@ class LeerkringService(PeerLearning):
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
         return AskResult(answer, private)
 
+    def may_see(self, asker: Asker, lesson: Lesson) -> bool:
+        """Whether `asker` may see `lesson` at all: public, asked in its own channel, or a member of it."""
+        src = lesson.source
+        if src.visibility is Visibility.PUBLIC:
+            return True
+        if (src.platform, src.channel_id) == (asker.platform, asker.channel_id):
+            return True
+        return self.access.can_see(asker, src.platform, src.workspace, src.channel_id)
+
+    def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson:
+        """The lesson, if `asker` may see it; otherwise the same "does not exist" as for a wrong number, so
+        that guessing numbers tells nothing about lessons in places one is not part of."""
+        lesson = self.repo.get_lesson(lesson_id)
+        if lesson is None or not self.may_see(asker, lesson):
+            raise NotFoundError(short_id=f"#{lesson_id}")
+        return lesson
+
     def _visibility(self, asker: Asker) -> tuple[Callable[[int, LessonMeta], bool], set[int]]:
         """What `asker` may not see (to exclude), and a set that collects the lessons they may see but the
         channel they ask in may not (to answer privately)."""

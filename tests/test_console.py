@@ -89,6 +89,7 @@ def test_three_labelled_kinds_match_related_and_none(app):
     from bot.search.decision import MatchDecision
 
     _stories(app)
+    app.engine.decision = MatchDecision(match_at=-1e9, related_at=-1e9)  # every lesson answers
     matched = run(app, ["budget voor bewoners"], user="Bram")
     assert "Dit vond ik over" in matched and "Geen directe les" not in matched
     app.engine.decision = MatchDecision(match_at=1e9, related_at=-1e9)  # nothing answers; all is close
@@ -111,3 +112,14 @@ def test_filters_without_a_question_list_lessons_newest_first(app):
     assert "Jongerenraad" not in out and "Taalcafé" not in out
     assert "Er zijn (nog) geen lessen met sinds=2999-01-01." in run(app, ["/vraag sinds=2999"], user="Bram")
     assert "sinds “gisteren”" in run(app, ["/vraag taal sinds=gisteren"], user="Bram")
+
+
+def test_contact_by_number_shows_a_private_lesson_only_where_it_may_be_seen(app):
+    run(app, ["/les Vertrouwelijk: de pilot met sensoren is mislukt. #zorgtechnologie"], user="Anna",
+        channel="team-zorg", private=True)
+    run(app, ["/les Taalcafé in de bibliotheek. #taal"], user="Anna")
+    outside = run(app, ["/contact 1", "/contact 2"], user="Bram", channel="algemeen")
+    assert "Les #1 bestaat niet (meer)." in outside and "sensoren" not in outside  # same as a wrong number
+    assert "Taalcafé" in outside and "Anna" in outside
+    inside = run(app, ["/contact 1"], user="Bram", channel="team-zorg", private=True)
+    assert "sensoren" in inside and "Anna" in inside
