@@ -208,7 +208,7 @@ class CommandRouter:
             number = int(words[1].lstrip("#"))
             closed = self.service.close_question(ctx.person, number)
             return Reply(t("open.closed" if closed else "open.not_yours", lang, id=number), ephemeral=True)
-        questions = self.service.open_questions()
+        questions = [q for q in self.service.open_questions() if q.visible_to(ctx.asker)]
         if not questions:
             return Reply(t("open.none", lang), ephemeral=True)
         mine = [q for q in questions if (q.platform, q.user_id) == (ctx.person.platform, ctx.person.user_id)]

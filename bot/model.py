@@ -133,6 +133,12 @@ class OpenQuestion:
     lang: str
     asked_at: datetime
     filters: dict[str, str] = field(default_factory=dict)  # as asked (Filters.as_dict), honoured by follow-up
+    visibility: Visibility = Visibility.PUBLIC  # of the channel it was asked in
+
+    def visible_to(self, asker: Asker) -> bool:
+        """Others see a question only when it was asked in public, or when they are in its very channel."""
+        return (self.visibility is Visibility.PUBLIC or (self.platform, self.user_id) == (asker.platform, asker.user_id)
+                or (self.platform, self.channel_id) == (asker.platform, asker.channel_id))
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ class PeerLearning:
         helpful = [(lesson, n) for lesson, n in self.repo.most_helpful(since)
                    if lesson.source.visibility is Visibility.PUBLIC]
         return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
-                      self.open_questions()[:10], helpful)
+                      [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
 
     # -- introductions and contacts --------------------------------------------------------------
     def introducible(self, hits: list[Hit], platform: str, asker_id: str) -> set[int]:

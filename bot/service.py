@@ -236,7 +236,8 @@ class LeerkringService(PeerLearning):
         if record:
             question_id = self.repo.record_question(
                 asker.platform, asker.user_id, asker.channel_id, question, lang,
-                filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name)
+                filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name,
+                visibility=asker.channel_visibility)
         answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
         return AskResult(answer, private)

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.model import Visibility
 from bot.municipalities import registry
 from bot.search.text import tokenize
 from bot.storage.repository import Repository
@@ -20,7 +21,8 @@ def question_themes(text: str, hit_themes: list[str], known: set[str]) -> set[st
 
 
 def compute(repo: Repository) -> dict[str, Any]:
-    lessons = list(repo.iter_lessons())
+    # Only what anyone may see: the figures are posted in channels, and a count can reveal a private lesson.
+    lessons = [lesson for lesson in repo.iter_lessons() if lesson.source.visibility is Visibility.PUBLIC]
     themes = Counter(theme for lesson in lessons for theme in lesson.themes)
     provinces: Counter[str] = Counter()
     for lesson in lessons:

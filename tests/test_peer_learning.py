@@ -126,3 +126,29 @@ def test_stats_show_knowledge_gaps_as_table_json_and_chart(app, settings, tmp_pa
     table = CliRunner().invoke(cli, ["stats"], env=env).stdout
     assert "Provincie:" in table and "Vragen: 3 gesteld" in table
     assert "Lessen: 2" in run(app, ["/stats"], user="Bram")
+
+
+def test_private_questions_and_lessons_stay_out_of_open_lists_digests_and_stats(app, settings):
+    from bot.model import Visibility
+
+    capture(app.service, "Vertrouwelijk: pilot met sensoren bij ouderen mislukt. #zorgtechnologie\ngemeente: Gouda",
+            channel="team-zorg", visibility=Visibility.PRIVATE)
+    capture(app.service, "Burgerpanel voor snelle peilingen. Gelukt. #burgerpanel\ngemeente: Leiden")
+    app.service.ask("Hoe regel je nachtzorg voor mijn moeder met dementie?", asker(ANNA, "dm-anna", Visibility.DM))
+    app.service.ask("Wie heeft een reorganisatie van het sociaal team meegemaakt?",
+                    asker(ANNA, "team-zorg", Visibility.PRIVATE))
+    app.service.ask("Hoe organiseer je een burgerberaad over klimaat?", asker(BRAM))
+    outside = run(app, ["/open"], user="Cees", channel="algemeen")
+    assert "burgerberaad over klimaat" in outside
+    assert "nachtzorg" not in outside and "reorganisatie" not in outside and "Anna" not in outside
+    assert "reorganisatie" in run(app, ["/open"], user="Cees", channel="team-zorg", private=True)
+    assert "nachtzorg" in run(app, ["/open"], user="Anna", channel="dm-anna", private=True)  # her own
+    digest = app.service.digest(datetime.now(UTC) - timedelta(days=7))
+    assert [q.text for q in digest.open_questions] == ["Hoe organiseer je een burgerberaad over klimaat?"]
+    assert [lesson.municipality for lessons in digest.new_by_theme.values() for lesson in lessons] == ["Leiden"]
+    env = {"LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake"}
+    data = json.loads(CliRunner().invoke(cli, ["stats", "--json"], env=env).stdout)
+    assert data["lessons"] == 1 and "zorgtechnologie" not in data["themes"] and data["provinces"] == {"Zuid-Holland": 1}
+    assert data["questions"]["asked"] == 1
+    assert not any("nachtzorg" in q or "reorganisatie" in q for q in data["unanswered"])

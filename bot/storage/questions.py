@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.model import Lesson, OpenQuestion
+from bot.model import Lesson, OpenQuestion, Visibility
 from bot.storage.db import Database
 from bot.storage.tables import FeedbackRow, QuestionRow, utcnow
 
@@ -29,12 +29,12 @@ class QuestionStore:
 
     def record_question(self, platform: str, user_id: str, channel_id: str, text: str, lang: str,
                         filters: dict[str, str], hit_ids: list[int], *, keep_open: bool = False,
-                        asker_name: str = "") -> int:
+                        asker_name: str = "", visibility: Visibility = Visibility.PUBLIC) -> int:
         with self.db.session() as session:
             status = "closed" if hit_ids else ("open" if keep_open else "unanswered")
             row = QuestionRow(platform=platform, user_id=user_id, channel_id=channel_id, text=text, lang=lang,
                               filters=filters, hit_ids=hit_ids, answered=bool(hit_ids), status=status,
-                              asked_at=utcnow(), asker_name=asker_name)
+                              asked_at=utcnow(), asker_name=asker_name, channel_visibility=visibility.value)
             session.add(row)
             session.flush()
             return row.id
@@ -49,7 +49,8 @@ class QuestionStore:
             rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
                                    .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
             return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
-                                 aware(r.asked_at) or utcnow(), dict(r.filters or {})) for r in rows]
+                                 aware(r.asked_at) or utcnow(), dict(r.filters or {}),
+                                 Visibility(r.channel_visibility or "private")) for r in rows]
 
     def answer_question(self, question_id: int, lesson_id: int) -> bool:
         """Mark an open question answered by a lesson; False when it was not open (any more)."""
@@ -84,10 +85,10 @@ class QuestionStore:
                                     lesson_id=lesson_id, helpful=helpful, created_at=utcnow()))
 
     def question_rows(self) -> list[tuple[str, bool, list[int]]]:
-        """(text, answered, hit ids) of every question, for statistics."""
+        """(text, answered, hit ids) of every question asked in a public channel, for statistics."""
         with self.db.session() as session:
             return [(q.text, bool(q.answered), list(q.hit_ids or []))
-                    for q in session.scalars(select(QuestionRow))]
+                    for q in session.scalars(select(QuestionRow).where(QuestionRow.channel_visibility == "public"))]
 
     def most_helpful(self, since: datetime, limit: int = 3) -> list[tuple[Lesson, int]]:
         with self.db.session() as session:
@@ -109,6 +110,7 @@ class QuestionStore:
     def unanswered_questions(self, limit: int = 10) -> list[tuple[str, datetime]]:
         with self.db.session() as session:
             rows = session.execute(select(QuestionRow.text, QuestionRow.asked_at)
-                                   .where(QuestionRow.answered.is_(False))
+                                   .where(QuestionRow.answered.is_(False),
+                                          QuestionRow.channel_visibility == "public")
                                    .order_by(QuestionRow.asked_at.desc()).limit(limit))
             return [(text, aware(at) or utcnow()) for text, at in rows]

@@ -122,6 +122,7 @@ class QuestionRow(Base):
     answer_lesson_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     asker_name: Mapped[str] = mapped_column(String(200), default="")
+    channel_visibility: Mapped[str] = mapped_column(String(16), default="public")  # where it was asked
 
 
 class FeedbackRow(Base):
