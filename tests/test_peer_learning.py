@@ -152,3 +152,15 @@ def test_private_questions_and_lessons_stay_out_of_open_lists_digests_and_stats(
     assert data["lessons"] == 1 and "zorgtechnologie" not in data["themes"] and data["provinces"] == {"Zuid-Holland": 1}
     assert data["questions"]["asked"] == 1
     assert not any("nachtzorg" in q or "reorganisatie" in q for q in data["unanswered"])
+
+
+def test_feedback_is_one_vote_per_person_per_lesson_and_can_be_changed(app):
+    lesson = capture(app.service, "Burgerpanel voor snelle peilingen. Gelukt. #burgerpanel\ngemeente: Leiden").lesson
+    week = datetime.now(UTC) - timedelta(days=7)
+    for _ in range(5):
+        app.service.feedback(BRAM, None, lesson.id, True)
+    assert app.repo.most_helpful(week) == [(app.repo.get_lesson(lesson.id), 1)]
+    app.service.feedback(ANNA, None, lesson.id, True)
+    assert [n for _, n in app.repo.most_helpful(week)] == [2]
+    app.service.feedback(BRAM, None, lesson.id, False)  # Bram changes his mind
+    assert [n for _, n in app.repo.most_helpful(week)] == [1]

@@ -80,7 +80,19 @@ class QuestionStore:
 
     def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
                         helpful: bool) -> None:
+        """One vote per person per lesson: a second click changes the vote, it does not add one."""
         with self.db.session() as session:
+            if lesson_id is not None:
+                earlier = list(session.scalars(select(FeedbackRow).where(
+                    FeedbackRow.platform == platform, FeedbackRow.user_id == user_id,
+                    FeedbackRow.lesson_id == lesson_id).with_for_update()))
+                if earlier:
+                    vote, *extra = earlier
+                    vote.helpful, vote.created_at = helpful, utcnow()
+                    vote.question_id = question_id if question_id is not None else vote.question_id
+                    for row in extra:  # votes counted twice before one vote per person
+                        session.delete(row)
+                    return
             session.add(FeedbackRow(platform=platform, user_id=user_id, question_id=question_id,
                                     lesson_id=lesson_id, helpful=helpful, created_at=utcnow()))
 
