@@ -79,13 +79,33 @@ def record_to_draft(record: dict[str, object], *, platform: str = "import") -> L
         detect_outcome(text) if not outcome_raw else Outcome.UNKNOWN)
     contact_name = str(record.get("contact") or "").strip()
     themes = _themes(record.get("themes")) or extract_themes(text)
+    if record.get("source_platform"):
+        # A record from `leerkring export`: it keeps where the lesson came from, who may see it and the
+        # people's platform ids, so a restore does not turn a private lesson public.
+        origin = str(record["source_platform"])
+        try:
+            visibility = Visibility(str(record.get("source_visibility") or "public"))
+        except ValueError as exc:
+            detail = f"source_visibility “{record.get('source_visibility')}”"
+            raise InputError("import.bad_field", detail=detail) from exc
+        source = Source(platform=origin, workspace=str(record.get("source_workspace") or ""),
+                        channel_id=str(record.get("source_channel_id") or ""),
+                        channel_name=str(record.get("source_channel") or ""), visibility=visibility,
+                        message_id=str(record.get("source_message_id") or key),
+                        thread_id=str(record.get("source_thread_id") or ""),
+                        permalink=str(record.get("permalink") or ""))
+        contact_platform = str(record.get("contact_platform") or origin)
+        contact_id, captured_id = str(record.get("contact_user_id") or ""), str(record.get("captured_by_user_id") or "")
+    else:
+        source = Source(platform=platform, workspace=platform, channel_id=str(record.get("channel") or ""),
+                        channel_name=str(record.get("channel") or ""), visibility=Visibility.PUBLIC,
+                        message_id=key, permalink=str(record.get("permalink") or ""))
+        contact_platform, contact_id, captured_id = platform, "", ""
     return LessonDraft(
         text=text,
-        source=Source(platform=platform, workspace=platform, channel_id=str(record.get("channel") or ""),
-                      channel_name=str(record.get("channel") or ""), visibility=Visibility.PUBLIC,
-                      message_id=key, permalink=str(record.get("permalink") or "")),
-        captured_by=PersonRef(platform, "", str(record.get("captured_by") or "")),
-        contact=PersonRef(platform, "", contact_name) if contact_name else None,
+        source=source,
+        captured_by=PersonRef(source.platform, captured_id, str(record.get("captured_by") or "")),
+        contact=PersonRef(contact_platform, contact_id, contact_name) if contact_name or contact_id else None,
         title=str(record.get("title") or "") or title_from(text),
         municipality=found.name if found else name,
         municipality_code=found.code if found else "",

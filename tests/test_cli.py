@@ -132,3 +132,39 @@ def test_eval_prints_the_metrics_as_one_json_object(env, tmp_path):
     again = json.loads(invoke(env, "eval", "--queries", str(queries), "--corpus", str(corpus), "--json",
                               "--cache", str(tmp_path / "cache")).stdout.strip().splitlines()[-1])
     assert again["mrr@10"] == report["mrr@10"]
+
+
+def test_export_then_import_keeps_private_lessons_private_with_their_people(tmp_path):
+    from helpers import BRAM, asker, capture
+
+    from bot.bootstrap import bootstrap
+    from bot.config import Settings
+    from bot.model import Visibility
+    from bot.search.embedder import HashingEmbedder
+
+    def app_at(root):  # type: ignore[no-untyped-def]
+        return bootstrap(Settings(LEERKRING_DATA_DIR=root / "data", LEERKRING_INDEX_DIR=root / "index",
+                                  DATABASE_URL=f"sqlite:///{root / 'db.sqlite3'}", LEERKRING_EMBEDDER="fake",
+                                  _env_file=None), embedder=HashingEmbedder())  # type: ignore[call-arg]
+
+    first = app_at(tmp_path / "a")
+    capture(first.service, "Vertrouwelijk: pilot met sensoren is mislukt. #zorgtechnologie", channel="team-zorg",
+            visibility=Visibility.PRIVATE, contact=BRAM)
+    first.close()
+    env = {"LEERKRING_DATA_DIR": str(tmp_path / "a" / "data"), "LEERKRING_INDEX_DIR": str(tmp_path / "a" / "index"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'a' / 'db.sqlite3'}", "LEERKRING_EMBEDDER": "fake"}
+    exported = CliRunner().invoke(cli, ["export"], env=env).stdout
+    (tmp_path / "backup.jsonl").write_text(exported, encoding="utf-8")
+    env.update({"LEERKRING_DATA_DIR": str(tmp_path / "b" / "data"),
+                "LEERKRING_INDEX_DIR": str(tmp_path / "b" / "index"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'b' / 'db.sqlite3'}"})
+    (tmp_path / "b").mkdir()
+    assert CliRunner().invoke(cli, ["import", str(tmp_path / "backup.jsonl")], env=env).exit_code == 0
+    second = app_at(tmp_path / "b")
+    lesson = next(iter(second.repo.iter_lessons()))
+    assert lesson.source.visibility is Visibility.PRIVATE and lesson.source.channel_id == "team-zorg"
+    assert lesson.contact is not None and (lesson.contact.platform, lesson.contact.user_id) == ("console", "bram")
+    assert not second.service.ask("pilot sensoren zorgtechnologie", asker(channel="algemeen")).answer.hits
+    assert second.service.ask("pilot sensoren zorgtechnologie", asker(channel="team-zorg",
+                                                                      visibility=Visibility.PRIVATE)).answer.hits
+    second.close()
