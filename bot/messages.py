@@ -237,6 +237,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                "en": "Model “{model}” not found (downloads are off)."},
     "config.extra_missing": {"nl": "Installeer de extra: pip install 'leerkring[{extra}]'.",
                              "en": "Install the extra: pip install 'leerkring[{extra}]'."},
+    "console.only_you": {"nl": "(alleen voor jou: {ids})", "en": "(only for you: {ids})"},
     "import.bad_field": {"nl": "Onbekende waarde: {detail}.", "en": "Unknown value: {detail}."},
     "import.format": {"nl": "Onbekend bestandstype “{suffix}”: gebruik .jsonl of .csv.",
                       "en": "Unknown file type “{suffix}”: use .jsonl or .csv."},

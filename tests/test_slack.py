@@ -40,6 +40,7 @@ def fake() -> Iterator[FakeSlack]:
     server.start()
     yield server
     server.stop()
+    assert not server.refused, f"the bot used what slack-manifest.yml does not grant: {server.refused}"
 
 
 @pytest.fixture
@@ -509,3 +510,31 @@ def test_related_lessons_are_labelled_and_a_listing_needs_no_question(fake, slac
     assert listing["response_type"] == "ephemeral"
     assert "Lessen met thema=burgerbegroting sinds=2000-01-01 (nieuwste eerst)" in listing["text"]
     assert listing["text"].index("Deventer") < listing["text"].index("Zwolle")  # newest first
+
+
+def test_the_fake_holds_the_bot_to_the_manifest(settings, tmp_path):
+    from fakes.slack_server import MANIFEST
+
+    narrow = tmp_path / "manifest.yml"
+    narrow.write_text(MANIFEST.read_text(encoding="utf-8").replace("      - files:write\n", "")
+                      .replace("      - user_change\n", ""), encoding="utf-8")
+    server = FakeSlack(manifest=narrow)
+    server.add_user(BRAM, "Bram Peters")
+    server.add_channel(PUBLIC, "algemeen", [BRAM, BOT_USER])
+    server.start()
+    settings = settings.model_copy(update={"slack_api_url": server.base_url})
+    core = bootstrap(settings, embedder=HashingEmbedder())
+    bolt, _ = build_bolt(core, client=web_client(settings, token="xoxb-test"))
+    handler = socket_mode_handler(bolt, "xapp-test")
+    handler.connect()
+    try:
+        server.send("events_api", event({"type": "user_change", "user": {"id": BRAM, "deleted": True}}))
+        command(server, BRAM, "stats")
+        server.wait_for(lambda: server.responses)
+        server.wait_for(lambda: server.refused and any(m == "files.getUploadURLExternal" for m, _ in server.refused))
+        assert ("user_change", "not subscribed") in server.refused
+        assert ("files.getUploadURLExternal", "files:write") in server.refused and not server.uploads
+    finally:
+        handler.close()
+        core.close()
+        server.stop()

@@ -92,7 +92,8 @@ class ConsoleAdapter:
         if reply is not None:
             self._write(reply.text)
             if reply.private_hits:
-                self._write(f"(alleen voor jou: {', '.join(h.lesson.short_id for h in reply.private_hits)})")
+                lang = reply.answer.lang if reply.answer else self.app.settings.default_language
+                self._write(t("console.only_you", lang, ids=", ".join(h.lesson.short_id for h in reply.private_hits)))
             self._write("")
 
     def _write(self, text: str) -> None:

@@ -1,7 +1,9 @@
 """A loopback fake of Slack: Web API routes, the Socket Mode websocket and response_url, on 127.0.0.1:0.
 
 The real slack_sdk / slack-bolt clients talk to it. It records every call so tests can assert what a
-user would see.
+user would see. It holds the bot to the app's real contract, `slack-manifest.yml`: a Web API method whose
+scope the manifest does not grant answers `missing_scope`, as Slack does, and an event the manifest does
+not subscribe to is never delivered.
 """
 
 from __future__ import annotations
@@ -13,10 +15,25 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import WSMsgType, web
+
+MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
+
+# The bot-token scope each Web API method needs (api.slack.com/methods); "{kind}" is the conversation's
+# kind: channels, groups (private channels), im or mpim.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write", "chat.postEphemeral": "chat:write", "chat.update": "chat:write",
+    "chat.delete": "chat:write", "conversations.history": "{kind}:history",
+    "conversations.replies": "{kind}:history", "conversations.info": "{kind}:read",
+    "conversations.members": "{kind}:read", "conversations.open": "im:write", "users.info": "users:read",
+    "users.list": "users:read", "reactions.get": "reactions:read", "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
@@ -41,8 +58,13 @@ class FakeSlack:
     uploads: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> status codes to answer first
     port: int = 0
+    manifest: Path = MANIFEST
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (method or event, what was missing)
 
     def __post_init__(self) -> None:
+        spec = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
+        self.scopes = set(spec["oauth_config"]["scopes"]["bot"])
+        self.bot_events = set(spec["settings"]["event_subscriptions"]["bot_events"])
         self._loop = asyncio.new_event_loop()
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
@@ -130,10 +152,32 @@ class FakeSlack:
         raise AssertionError("timed out waiting for the bot")
 
     # -- socket mode -----------------------------------------------------------------------------
+    def _kind(self, channel_id: str) -> str:
+        channel = self.channels.get(channel_id, {})
+        if channel.get("is_im"):
+            return "im"
+        if channel.get("is_mpim"):
+            return "mpim"
+        return "groups" if channel.get("is_private") else "channels"
+
+    def _subscription(self, event: dict[str, Any]) -> str:
+        """The manifest's name for an event: message.channels, message.im, reaction_added, ..."""
+        if event.get("type") != "message":
+            return str(event.get("type"))
+        kind = {"channel": "channels", "group": "groups"}.get(event.get("channel_type", ""), event.get("channel_type"))
+        return f"message.{kind or self._kind(event.get('channel', ''))}"
+
     def send(self, envelope_type: str, payload: dict[str, Any], *, envelope_id: str = "",
              retry_attempt: int = 0) -> str:
-        """Push an envelope to every connected Socket Mode client; returns its envelope id."""
+        """Push an envelope to every connected Socket Mode client; returns its envelope id. An event the
+        manifest does not subscribe to is dropped, as Slack would never send it."""
         envelope_id = envelope_id or uuid.uuid4().hex
+        if envelope_type == "events_api":
+            subscription = self._subscription(payload.get("event", {}))
+            if subscription not in self.bot_events:
+                with self._lock:
+                    self.refused.append((subscription, "not subscribed"))
+                return envelope_id
         envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
                     "accepts_response_payload": envelope_type != "events_api", "retry_attempt": retry_attempt,
                     "retry_reason": "timeout" if retry_attempt else ""}
@@ -194,6 +238,14 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if status >= 500:
             return web.Response(status=status, text="upstream trouble")
+        needed = METHOD_SCOPES.get(method, "").format(kind=self._kind(str(params.get("channel", ""))))
+        if method == "conversations.open" and "," in str(params.get("users", "")):
+            needed = "mpim:write"
+        if needed and needed not in self.scopes:
+            with self._lock:
+                self.refused.append((method, needed))
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": needed,
+                                      "provided": ",".join(sorted(self.scopes))})
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
