@@ -62,6 +62,20 @@ def run(embedder_name: str, cache: Path | None, distractors: int, seed: int) -> 
     return rows
 
 
+def export(out: Path) -> None:
+    """One corpus for benchmarks/match_features.py whose every question is in the other language than its
+    lesson: odd items as a Dutch lesson asked in English, even items as an English lesson asked in Dutch."""
+    items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out.mkdir(parents=True, exist_ok=True)
+    odd = [n % 2 == 1 for n in range(1, len(items) + 1)]
+    _write(out / "crosslingual-corpus.jsonl",
+           [{"id": item["id"], "text": item["nl"] if o else item["en"]} for item, o in zip(items, odd, strict=True)])
+    _write(out / "crosslingual-questions.jsonl",
+           [{"qid": f"q-{item['id']}", "query": item["question_en"] if o else item["question_nl"],
+             "positive_ids": [item["id"]]} for item, o in zip(items, odd, strict=True)])
+    print(f"wrote {out / 'crosslingual-corpus.jsonl'} and {out / 'crosslingual-questions.jsonl'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embedder", default="e5", help="e5, or fake for a quick check")
@@ -69,7 +83,12 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=500)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--export", type=Path, default=None, metavar="DIR",
+                        help="only write the mixed-language corpus and questions for match_features.py")
     args = parser.parse_args()
+    if args.export is not None:
+        export(args.export)
+        return
     rows = run(args.embedder, args.cache, args.distractors, args.seed)
     print(table(rows, ["direction", "base", "lessons", "questions", "recall@1", "recall@3", "mrr@10",
                        "match", "related", "none"]))

@@ -89,9 +89,11 @@ def collect(corpora: dict[str, tuple[Path, Path]], embedder: Embedder, sizes: li
                           if str(r["id"]) not in positives][:size - 1]
                 base = [answer, *others]
                 in_base = {str(r["id"]) for r in base}
-                unanswered = next(q for q in (rng.choice(own) for _ in range(100)) if not (q[2] & in_base))
-                rows += _ask_all(base, [(query, vector, positives & in_base), (unanswered[0], unanswered[1], set()),
-                                        rng.choice(foreign)], embedder, f"small-{size}")
+                asked = [(query, vector, positives & in_base), rng.choice(foreign)]
+                unanswered = next((q for q in (rng.choice(own) for _ in range(100)) if not (q[2] & in_base)), None)
+                if unanswered is not None:  # a base can hold every answer of a small corpus
+                    asked.append((unanswered[0], unanswered[1], set()))
+                rows += _ask_all(base, asked, embedder, f"small-{size}")
         out[name] = rows
     return out
 

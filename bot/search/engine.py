@@ -21,7 +21,7 @@ import numpy as np
 from bot.lang import detect_language
 from bot.model import AnswerKind, Filters, Lesson
 from bot.municipalities import registry
-from bot.search.decision import MatchDecision, Signals
+from bot.search.decision import MatchDecision, Signals, decision_for
 from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
 from bot.search.embedder import Embedder, Progress
 from bot.search.fusion import FusionWeights, fuse
@@ -87,7 +87,7 @@ class SearchEngine:
         self.embedder = embedder
         self.index_dir = index_dir
         self.weights = weights or FusionWeights()
-        self.decision = decision or MatchDecision()
+        self.decision = decision or decision_for(embedder.id)
         self.dense = DenseIndex(embedder.dim)
         self.lexical = BM25Index()
         self.ngrams = BM25Index()
@@ -326,6 +326,14 @@ class SearchEngine:
             dated = [(self.meta[i].created_at, i) for i in passing if exclude is None or not exclude(i, self.meta[i])]
         return [i for _, i in heapq.nlargest(k, dated)]
 
+    def _dense_search(self, vectors: list[np.ndarray], allowed: Collection[int] | None) -> list[tuple[int, float]]:
+        """The dense candidates for one or more query vectors: each lesson with its best cosine."""
+        best: dict[int, float] = {}
+        for vector in vectors:
+            for doc, score in self.dense.search(vector, CANDIDATES, allowed):
+                best[doc] = max(score, best.get(doc, -1.0))
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]
+
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,
                query_vector: np.ndarray | None = None, prefer: tuple[str, str] | None = None) -> SearchResult:
@@ -336,20 +344,23 @@ class SearchEngine:
         # A question also searches with the other language's words for its municipal terms (English
         # lessons for a Dutch question, Dutch lessons for an English one); its word coverage is judged on
         # whichever of the two term sets a lesson covers best.
-        if detect_language(question) == "en":
-            translated = tokenize(dutch_terms(question))
-        else:
-            translated = [t for t in tokenize(english_terms(terms)) if t not in terms]
+        other_words = dutch_terms(question) if detect_language(question) == "en" else english_terms(terms)
+        translated = [t for t in tokenize(other_words) if t not in terms]
         coverage_sets = [terms, translated] if translated else [terms]
         terms = terms + translated
         vector = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
+        # e5 bridges languages weakly for short questions: the question with those words added is searched
+        # too, and each lesson keeps the better of its two cosines.
+        vectors = [vector]
+        if translated:
+            vectors.append(self.embedder.embed_queries([f"{question} {other_words}"])[0])
         with self._lock:
             allowed: Collection[int] | None = None
             if not filters.is_empty():
                 allowed = self._passing(filters)
                 if not allowed:
                     return SearchResult()
-            dense = self.dense.search(vector, CANDIDATES, allowed)
+            dense = self._dense_search(vectors, allowed)
             lexical = self.lexical.search(terms, CANDIDATES, allowed)
             ngram = self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed)
             if exclude is not None:
@@ -378,7 +389,8 @@ class SearchEngine:
             for (doc, score), coverage in zip(fused, coverages, strict=True):
                 cosine = dense_scores.get(doc)
                 if cosine is None:
-                    cosine = float(self.dense.vectors([doc])[0] @ vector)
+                    stored = self.dense.vectors([doc])[0]
+                    cosine = max(float(stored @ v) for v in vectors)
                 d_rank, l_rank = dense_rank.get(doc), lexical_rank.get(doc)
                 signals = Signals(cosine=cosine, background_z=(cosine - mean) / std, background_gap=cosine - mean,
                                   coverage=coverage,

@@ -48,8 +48,8 @@ GLOSSARY: dict[str, str] = {
     "volunteers": "vrijwilligers", "neighbourhood manager": "wijkmanager", "walk-in": "inloopspreekuur",
     "home automation": "domotica", "care technology": "zorgtechnologie", "temporary housing": "tijdelijke woningen",
 }
-_PATTERN = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")\b",
-                      re.IGNORECASE)
+_PATTERN = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")(?:e?s)?\b",
+                      re.IGNORECASE)  # plurals too: "participatory budgets"
 
 
 def dutch_terms(question: str) -> str:
