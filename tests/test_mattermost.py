@@ -153,10 +153,13 @@ def test_edit_delete_and_removed_reaction_follow_the_source(fake, mm):
 def test_mention_with_bewaar_in_a_thread_captures_the_thread(fake, mm):
     core, _, _ = mm
     root = fake.new_post(TOWN, ANNA, "Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid")
+    fake.user_posts(TOWN, CEES, "De woningcorporatie gaf de ruimtes gratis in gebruik.", root_id=root["id"])
     fake.user_posts(TOWN, BRAM, "@leerkring bewaar", root_id=root["id"], mentions=[BOT])
     fake.wait_for(lambda: ephemeral_for(fake, BRAM))
     lesson = core.repo.get_lesson(1)
     assert "Buurtkamer" in lesson.text and lesson.contact.user_id == ANNA
+    assert "De woningcorporatie gaf de ruimtes gratis" in lesson.text  # each person's reply
+    assert "@leerkring" not in lesson.text and "bewaar" not in lesson.text  # not the tag itself
 
 
 # -- asking ---------------------------------------------------------------------------------------

@@ -538,3 +538,17 @@ def test_the_fake_holds_the_bot_to_the_manifest(settings, tmp_path):
         handler.close()
         core.close()
         server.stop()
+
+
+def test_a_thread_story_holds_the_peoples_replies_not_the_bots_or_the_tag(fake, slack):
+    core, _ = slack
+    parent = fake.post(PUBLIC, ANNA, "Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid")
+    fake.post(PUBLIC, BRAM, "Wat kostte de huur van die ruimtes?", thread_ts=parent["ts"])
+    fake.post(PUBLIC, ANNA, "De woningcorporatie gaf ze gratis in gebruik.", thread_ts=parent["ts"])
+    fake.post(PUBLIC, BOT_USER, "Dit vond ik over buurtkamers: ...", thread_ts=parent["ts"], bot_id="BBOT")
+    mention(fake, CEES, PUBLIC, "bewaar", thread_ts=parent["ts"])
+    fake.wait_for(lambda: ephemeral_texts(fake, CEES))
+    text = core.repo.get_lesson(1).text
+    assert "Buurtkamer in vijf wijken" in text
+    assert "Bram Peters: Wat kostte de huur" in text and "Anna de Vries: De woningcorporatie gaf ze gratis" in text
+    assert "Dit vond ik" not in text and "bewaar" not in text

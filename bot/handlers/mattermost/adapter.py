@@ -280,9 +280,11 @@ class MattermostAdapter(MattermostRequests):
         if len(thread) <= 1:
             return str(post.get("message", ""))
         parts = [str(thread[0].get("message", ""))]
+        only_tag = re.compile(rf"^\s*@{re.escape(self.bot_username)}\s*(bewaar|bewaren|save|opslaan)\W*$",
+                              re.IGNORECASE)
         for reply in thread[1:]:
-            if reply.get("user_id") == self.bot_user_id:
-                continue
+            if reply.get("user_id") == self.bot_user_id or only_tag.match(str(reply.get("message") or "")):
+                continue  # the bot's own replies, and the "@leerkring bewaar" that tagged the thread
             parts.append(f"{self.person(reply.get('user_id', '')).name}: {reply.get('message', '')}")
         return "\n\n".join(part for part in parts if part.strip())
 

@@ -32,6 +32,8 @@ from bot.service import CaptureRequest
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+# A reply that only tags the thread: "@leerkring bewaar" (the mention, a save word, nothing else).
+SAVE_COMMAND = re.compile(r"^\s*<@[A-Z0-9]+>\s*(bewaar|bewaren|save|opslaan)\W*$", re.IGNORECASE)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -145,11 +147,15 @@ class SlackAdapter(SlackInteractions):
 
     # -- capture ---------------------------------------------------------------------------------
     def story(self, channel_id: str, message: dict[str, Any]) -> str:
-        """A message's text, or a whole thread's when it is the thread's parent."""
+        """A message's text, or a whole thread's when it is the thread's parent: the people's messages only,
+        without bots' replies (Leerkring's own answers among them) or the "@leerkring bewaar" that tagged it."""
         text = str(message.get("text") or "")
         if message.get("reply_count") and message.get("ts") == message.get("thread_ts", message.get("ts")):
             parts = [text]
             for reply in self.gateway.thread(channel_id, message["ts"])[1:]:
+                if reply.get("bot_id") or reply.get("subtype") == "bot_message" or SAVE_COMMAND.match(
+                        str(reply.get("text") or "")):
+                    continue
                 who = self.gateway.user(reply.get("user", "")).name if reply.get("user") else "?"
                 parts.append(f"{who}: {reply.get('text', '')}")
             text = "\n\n".join(part for part in parts if part.strip())
