@@ -493,6 +493,19 @@ def test_server_errors_for_a_while_still_deliver_the_answer_once(fake, slack):
     assert len(fake.called("chat.postMessage")) == 5
 
 
+def test_an_answer_posted_before_a_server_error_is_not_posted_again(fake, slack):
+    core, _ = slack
+    seed(fake, core)
+    fake.fail_after["chat.postMessage"] = [500, 503]  # Slack posts, then the reply is lost twice
+    question = mention(fake, CEES, PUBLIC, "burgerbegroting")
+    fake.wait_for(lambda: fake.called("conversations.replies") and len(fake.called("chat.postMessage")) >= 1,
+                  timeout=30)
+    time.sleep(2.0)
+    answers = [m for m in fake.messages[PUBLIC] if m.get("bot_id") and m.get("thread_ts") == question["ts"]]
+    assert len(answers) == 1 and len(fake.called("chat.postMessage")) == 1
+    assert answers[0]["metadata"]["event_payload"]["answers"] == f"{PUBLIC}:{question['ts']}"
+
+
 def test_related_lessons_are_labelled_and_a_listing_needs_no_question(fake, slack):
     from bot.search.decision import MatchDecision
 

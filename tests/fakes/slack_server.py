@@ -57,6 +57,7 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # method -> status codes to answer first
+    fail_after: dict[str, list[int]] = field(default_factory=dict)  # the same, but after doing the work
     port: int = 0
     manifest: Path = MANIFEST
     refused: list[tuple[str, str]] = field(default_factory=list)  # (method or event, what was missing)
@@ -226,7 +227,7 @@ class FakeSlack:
         else:
             params = dict(parse_qsl(raw.decode()))
             params.update(dict(request.query))
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "metadata"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or params.get("token", "")
@@ -249,7 +250,13 @@ class FakeSlack:
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
-        return web.json_response(handler(params))
+        result = handler(params)
+        with self._lock:
+            late = self.fail_after.get(method)
+            late_status = late.pop(0) if late else 200
+        if late_status >= 500:  # it was done, but the answer is lost on the way
+            return web.Response(status=late_status, text="upstream trouble")
+        return web.json_response(result)
 
     def api_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Gemeenten", "user": "leerkring",
@@ -264,7 +271,8 @@ class FakeSlack:
             channel = "D" + channel
             self.channels.setdefault(channel, {"id": channel, "name": "", "is_im": True, "is_private": True})
         message = self.post(channel, BOT_USER, p.get("text", ""), thread_ts=p.get("thread_ts", "") or "",
-                            bot_id="BBOT", blocks=p.get("blocks"))
+                            bot_id="BBOT", blocks=p.get("blocks"),
+                            **({"metadata": p["metadata"]} if p.get("metadata") else {}))
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
     def api_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.bootstrap import App as Core
 from bot.commands import CommandContext, Reply, answered_notice, capture_confirmation
@@ -253,7 +256,8 @@ class SlackAdapter(SlackInteractions):
             return
         if not self._first_time(body):
             return
-        self.answer(client, team_id, event["channel"], event["user"], event.get("text", ""), thread_ts="")
+        self.answer(client, team_id, event["channel"], event["user"], event.get("text", ""), thread_ts="",
+                    key=f"{event['channel']}:{event.get('ts', '')}")
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: WebClient, context: Any) -> None:
         if event.get("bot_id") and not self.core.settings.slack_answer_bots:
@@ -280,11 +284,12 @@ class SlackAdapter(SlackInteractions):
                 return
             self.confirm(client, channel_id, user_id, lesson, confirmation, thread_ts)
             return
-        self.answer(client, team_id, channel_id, user_id, text, thread_ts=thread_ts or event["ts"])
+        self.answer(client, team_id, channel_id, user_id, text, thread_ts=thread_ts or event["ts"],
+                    key=f"{channel_id}:{event.get('ts', '')}")
 
     # -- asking ----------------------------------------------------------------------------------
     def answer(self, client: WebClient, team_id: str, channel_id: str, user_id: str, question: str,
-               thread_ts: str) -> None:
+               thread_ts: str, key: str = "") -> None:
         asker = self.asker(user_id, channel_id, team_id)
         try:
             result = self.core.service.ask(question, asker)
@@ -295,8 +300,8 @@ class SlackAdapter(SlackInteractions):
         intro = self.core.service.introducible([*result.answer.hits, *result.private_hits], PLATFORM,
                                                user_id)
         blocks, text = answer_blocks(result.answer, can_introduce=intro)
-        client.chat_postMessage(channel=channel_id, text=text, blocks=blocks,
-                                thread_ts=thread_ts or None)
+        post_once(client, key or f"{channel_id}:{thread_ts}", channel=channel_id, text=text, blocks=blocks,
+                  thread_ts=thread_ts or None)
         if result.private_hits:
             blocks, text = answer_blocks(result.answer, result.private_hits, can_introduce=intro)
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks,
@@ -331,3 +336,43 @@ class SlackAdapter(SlackInteractions):
                 self.upload_chart(user_id, reply.chart)
             except Exception:
                 log.exception("slack: the statistics chart could not be uploaded")
+
+
+ANSWER_EVENT = "leerkring_answer"
+
+
+def post_once(client: WebClient, key: str, *, channel: str, thread_ts: str | None, attempts: int = 6,
+              **message: Any) -> None:
+    """Post an answer exactly once. Slack's chat.postMessage has no idempotency key, and a 5xx or a dropped
+    connection can come after Slack did post; so the answer carries message metadata naming what it answers
+    (`key`), and before trying again the channel or thread is searched for it."""
+    once = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=8)])  # 429: nothing was posted
+    metadata = {"event_type": ANSWER_EVENT, "event_payload": {"answers": key}}
+    for attempt in range(attempts):
+        try:
+            once.chat_postMessage(channel=channel, thread_ts=thread_ts, metadata=metadata, **message)
+            return
+        except (SlackApiError, OSError) as exc:
+            status = exc.response.status_code if isinstance(exc, SlackApiError) else 0
+            if isinstance(exc, SlackApiError) and status < 500:
+                raise
+            log.warning("posting the answer failed (%s); checking whether Slack posted it", status or "connection")
+            time.sleep(min(0.2 * 2 ** attempt, 5.0))
+            if _posted(once, key, channel, thread_ts):
+                return
+    raise RuntimeError(f"the answer to {key} could not be posted")
+
+
+def _posted(client: WebClient, key: str, channel: str, thread_ts: str | None) -> bool:
+    try:
+        if thread_ts:
+            response = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                    limit=200)
+        else:
+            response = client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
+    except (SlackApiError, OSError):
+        return False
+    return any((m.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+               and (m["metadata"].get("event_payload") or {}).get("answers") == key
+               for m in response.get("messages") or [])
