@@ -106,8 +106,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "forget.profile": {"nl": " en je profiel", "en": " and your profile"},
     "forget.done": {
-        "nl": "Gewist: {lessons} les(sen), {questions} vraag/vragen, {feedback} beoordeling(en) en je profiel.",
-        "en": "Erased: {lessons} lesson(s), {questions} question(s), {feedback} rating(s) and your profile.",
+        "nl": "Gewist: {lessons} les(sen), {questions} vraag/vragen, {feedback} beoordeling(en) en je profiel. "
+              "{handed_over} les(sen) van anderen waarin jij het contact was, hebben nu wie ze bewaarde als contact.",
+        "en": "Erased: {lessons} lesson(s), {questions} question(s), {feedback} rating(s) and your profile. "
+              "{handed_over} lesson(s) of others that named you as contact now name whoever saved them.",
     },
     "mine.none": {"nl": "Je hebt nog geen lessen bewaard.", "en": "You haven't saved any lessons yet."},
     "mine.list": {"nl": "Jouw lessen:", "en": "Your lessons:"},

@@ -167,3 +167,25 @@ def test_unknown_municipality_is_refused(app):
 def test_events_are_claimed_once(app):
     assert app.service.claim_event("slack:Ev123")
     assert not app.service.claim_event("slack:Ev123")
+
+
+def test_forget_me_leaves_no_trace_and_hands_over_lessons_where_one_is_only_the_contact(app):
+    from bot.storage.tables import LessonRow, ProcessedEvent
+
+    own = capture(app.service, "Buurtkamer in vijf wijken. #eenzaamheid", message_id="m-anna",
+                  channel="dm-anna").lesson
+    theirs = capture(app.service, "Taalcafé in de bibliotheek. Gelukt. #taal", person=BRAM, contact=ANNA).lesson
+    assert app.repo.claim_event("mm:reacted:p1:anna:bulb:1")
+    counts = app.service.forget(ANNA)
+    assert counts["lessons"] == 1 and counts["handed_over"] == 1
+    handed = app.repo.get_lesson(theirs.id)
+    assert handed is not None and handed.contact is not None and handed.contact.user_id == "bram"
+    with app.db.session() as session:
+        row = session.get(LessonRow, own.id)
+        assert row is not None and row.deleted_at is not None
+        kept = {row.captured_by_user_id, row.contact_user_id, row.permalink, row.source_channel_id,
+                row.source_message_id, row.text}
+        assert not any("anna" in value for value in kept)
+        assert session.get(ProcessedEvent, "mm:reacted:p1:anna:bulb:1") is None
+    assert own.id not in [h.lesson.id for h in app.service.ask("buurtkamer eenzaamheid", asker(BRAM)).answer.hits]
+    assert "Taalcafé" in app.service.ask("taalcafé bibliotheek", asker(BRAM)).answer.hits[0].lesson.title

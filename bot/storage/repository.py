@@ -388,18 +388,38 @@ class Repository(QuestionStore):
                 "questions": questions, "feedback": feedback}
 
     def forget_person(self, platform: str, user_id: str) -> dict[str, int]:
-        """Delete a person's lessons, questions, feedback and profile. Counts what went."""
+        """Erase a person: the lessons they saved (their tombstones keep no id, link or place of theirs),
+        their questions, feedback, profile and the keys of their events. A lesson someone else saved that
+        only names them as its contact is handed over to the one who saved it. Counts what went."""
         lessons = self.lessons_of_person(platform, user_id)
-        for lesson in lessons:
+        own = [lesson for lesson in lessons
+               if (lesson.captured_by.platform, lesson.captured_by.user_id) == (platform, user_id)]
+        for lesson in own:
             self.delete_lesson(lesson.id)
+        handed = [lesson for lesson in lessons if lesson not in own]
         with self.db.session() as session:
+            revision = self._next_revision(session)
+            for lesson in own:
+                row = session.get(LessonRow, lesson.id)
+                if row is not None:
+                    row.captured_by_user_id = row.contact_user_id = row.contact_platform = ""
+                    row.permalink = row.source_channel_name = row.source_thread_id = ""
+                    row.source_channel_id, row.source_message_id = "", f"forgotten-{row.id}"
+                    row.revision = revision
+            for lesson in handed:
+                row = session.get(LessonRow, lesson.id)
+                if row is not None:
+                    row.contact_platform, row.contact_user_id = row.captured_by_platform, row.captured_by_user_id
+                    row.contact_name, row.contact_active = row.captured_by_name, bool(row.captured_by_user_id)
+                    row.revision = revision
+            session.execute(delete(ProcessedEvent).where(ProcessedEvent.key.contains(f":{user_id}:")))
             fb = session.execute(delete(FeedbackRow).where(FeedbackRow.platform == platform,
                                                            FeedbackRow.user_id == user_id))
             qs = session.execute(delete(QuestionRow).where(QuestionRow.platform == platform,
                                                            QuestionRow.user_id == user_id))
             pp = session.execute(delete(PersonRow).where(PersonRow.platform == platform,
                                                          PersonRow.platform_user_id == user_id))
-        return {"lessons": len(lessons), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
+        return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 
 
