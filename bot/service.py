@@ -348,9 +348,32 @@ class LeerkringService(PeerLearning):
         return self.repo.person_data(ref.platform, ref.user_id)
 
     def forget(self, ref: PersonRef) -> dict[str, int]:
+        profile = self.repo.get_person(ref.platform, ref.user_id)
+        names = {name for name in (ref.name, profile.display_name if profile else "") if name}
+        quotes = self._remove_quotes(ref, names)
         counts = self.repo.forget_person(ref.platform, ref.user_id)
+        counts["quotes_removed"] = quotes
         self._index()
         return counts
+
+    def _remove_quotes(self, ref: PersonRef, names: set[str]) -> int:
+        """Take a person's own words out of other people's thread stories ("Name: …" paragraphs)."""
+        removed = 0
+        for lesson in list(self.repo.iter_lessons()):
+            if (lesson.captured_by.platform, lesson.captured_by.user_id) == (ref.platform, ref.user_id):
+                continue  # their own lessons go as a whole
+            parts = lesson.text.split("\n\n")
+            kept = [part for part in parts if not any(part.startswith(f"{name}: ") for name in names)]
+            if len(kept) == len(parts) or not kept:
+                continue
+            removed += len(parts) - len(kept)
+            self.repo.save_lesson(LessonDraft(
+                text="\n\n".join(kept), source=lesson.source, captured_by=lesson.captured_by,
+                contact=lesson.contact, title=lesson.title, municipality=lesson.municipality,
+                municipality_code=lesson.municipality_code, organisation_kind=lesson.organisation_kind,
+                themes=lesson.themes, outcome=lesson.outcome, learned=lesson.learned,
+                occurred_at=lesson.occurred_at, edited_by_form=lesson.edited_by_form))
+        return removed
 
     def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool) -> None:
         self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful)

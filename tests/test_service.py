@@ -189,3 +189,16 @@ def test_forget_me_leaves_no_trace_and_hands_over_lessons_where_one_is_only_the_
         assert session.get(ProcessedEvent, "mm:reacted:p1:anna:bulb:1") is None
     assert own.id not in [h.lesson.id for h in app.service.ask("buurtkamer eenzaamheid", asker(BRAM)).answer.hits]
     assert "Taalcafé" in app.service.ask("taalcafé bibliotheek", asker(BRAM)).answer.hits[0].lesson.title
+
+
+def test_forget_me_takes_ones_words_out_of_other_peoples_thread_stories(app):
+    story = ("Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid\n\n"
+             "Anna de Vries: bel me gerust op 06-12345678, ik vertel hoe we het regelden.\n\n"
+             "Cees Jansen: De woningcorporatie gaf de ruimtes gratis in gebruik.")
+    lesson = capture(app.service, story, person=BRAM).lesson
+    assert app.service.forget(ANNA)["quotes_removed"] == 1
+    text = app.repo.get_lesson(lesson.id).text
+    assert "06-12345678" not in text and "Anna" not in text
+    assert "Buurtkamer in vijf wijken" in text and "De woningcorporatie gaf de ruimtes gratis" in text
+    hits = app.service.ask("woningcorporatie ruimtes gratis buurtkamer", asker(BRAM)).answer.hits
+    assert hits and hits[0].lesson.id == lesson.id and "06-12345678" not in hits[0].lesson.text
