@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import uuid
@@ -271,6 +272,8 @@ class CommandRouter:
             counts = self.service.forget(ctx.person)
             return Reply(t("forget.done", lang, **counts), ephemeral=True)
         data = self.service.export_person(ctx.person)
+        if words & {"export", "exporteer", "inzage"}:  # the right of access: the data itself, not counts
+            return Reply(json.dumps(data, ensure_ascii=False, indent=1, default=str), ephemeral=True)
         lessons, questions, feedback = (len(data[key]) for key in ("lessons", "questions", "feedback"))  # type: ignore[arg-type]
         profile = t("forget.profile", lang) if data["person"] else ""
         return Reply(t("forget.preview", lang, lessons=lessons, questions=questions, feedback=feedback,

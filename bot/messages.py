@@ -100,9 +100,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "forget.preview": {
         "nl": "Ik bewaar over jou: {lessons} les(sen), {questions} vraag/vragen, {feedback} beoordeling(en){profile}. "
-              "Typ “vergeet bevestig” om alles te wissen.",
+              "Typ “vergeet export” om het allemaal te zien (JSON) en “vergeet bevestig” om alles te wissen.",
         "en": "I hold about you: {lessons} lesson(s), {questions} question(s), {feedback} rating(s){profile}. "
-              "Type “forget confirm” to erase it all.",
+              "Type “forget export” to see it all (JSON) and “forget confirm” to erase it all.",
     },
     "forget.profile": {"nl": " en je profiel", "en": " and your profile"},
     "forget.done": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -43,7 +44,11 @@ def test_english_commands_answer_in_english(app):
 
 
 def test_forget_me_previews_then_erases(app):
-    out = run(app, ["/les Taalcafé voor nieuwkomers. #taal", "/vergeet", "/vergeet bevestig", "/mijn"], user="Anna")
+    out = run(app, ["/les Taalcafé voor nieuwkomers. #taal", "/vergeet", "/vergeet export", "/vergeet bevestig",
+                    "/mijn"], user="Anna")
+    exported = json.loads(out[out.index("{"):out.index("\n}\n") + 2])  # the data itself, before erasing
+    assert exported["lessons"][0]["text"] == "Taalcafé voor nieuwkomers. #taal"
+    assert exported["lessons"][0]["captured_by_user_id"] == "anna"
     assert "Ik bewaar over jou: 1 les(sen)" in out
     assert "Gewist: 1 les(sen)" in out
     assert "Je hebt nog geen lessen bewaard." in out
