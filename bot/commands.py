@@ -66,41 +66,42 @@ def parse_filters(text: str) -> tuple[str, Filters]:
     """Take `gemeente=…`, `provincie=…`, `grootte=…`, `thema=…`, `uitkomst=…`, `sinds=…` out of a question."""
     values: dict[str, object] = {}
     for match in _FILTER.finditer(text):
-        key = _FILTER_KEYS[match.group(1).lower()]
+        typed, key = match.group(1), _FILTER_KEYS[match.group(1).lower()]
         raw = match.group(2).strip("\"'")
+        shown = f"{typed}=“{raw}”"  # as the user typed it, in whichever language
         if key == "municipality":
             found = registry().lookup(raw)
             values[key] = found.name if found else raw
         elif key == "province":
             province = registry().province(raw)
             if province is None:
-                raise InputError("filter.bad", detail=f"provincie “{raw}”")
+                raise InputError("filter.bad", detail=shown)
             values[key] = province
         elif key == "size_class":
             size = parse_size_class(raw)
             if size is None:
-                raise InputError("filter.bad", detail=f"grootte “{raw}” (klein, middelgroot, groot, zeer groot)")
+                raise InputError("filter.bad_size", detail=shown)
             values[key] = size
         elif key == "outcome":
             outcome = parse_outcome(raw)
             if outcome is None:
-                raise InputError("filter.bad", detail=f"uitkomst “{raw}”")
+                raise InputError("filter.bad_outcome", detail=shown)
             values[key] = outcome
         elif key == "since":
-            values[key] = parse_since(raw)
+            values[key] = parse_since(raw, typed)
         else:
             values[key] = raw.lstrip("#").lower()
     return _FILTER.sub(" ", text).strip(), Filters(**values)  # type: ignore[arg-type]
 
 
-def parse_since(raw: str) -> datetime:
+def parse_since(raw: str, typed: str = "sinds") -> datetime:
     """`sinds=2023-01-01` (also 2023-01 or 2023): the start of that day, month or year, in UTC."""
     for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%Y-%m", "%Y"):
         try:
             return datetime.strptime(raw, pattern).replace(tzinfo=UTC)
         except ValueError:
             continue
-    raise InputError("filter.bad", detail=f"sinds “{raw}” (bijvoorbeeld sinds=2023-01-01)")
+    raise InputError("filter.bad_date", detail=f"{typed}=“{raw}”", example=f"{typed}=2023-01-01")
 
 
 @dataclass

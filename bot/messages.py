@@ -219,6 +219,12 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": "What would you like to know? Ask, for example: “Has a municipality tried "
                              "participatory budgeting?”"},
     "filter.bad": {"nl": "Dat filter begrijp ik niet: {detail}", "en": "I don't understand that filter: {detail}"},
+    "filter.bad_size": {"nl": "Dat filter begrijp ik niet: {detail} (klein, middelgroot, groot of zeer groot)",
+                        "en": "I don't understand that filter: {detail} (small, medium, large or very large)"},
+    "filter.bad_outcome": {"nl": "Dat filter begrijp ik niet: {detail} (gelukt, mislukt of gemengd)",
+                           "en": "I don't understand that filter: {detail} (worked, failed or mixed)"},
+    "filter.bad_date": {"nl": "Die datum begrijp ik niet: {detail} (bijvoorbeeld {example})",
+                        "en": "I don't understand that date: {detail} (for example {example})"},
     "error.generic": {"nl": "Er ging iets mis aan mijn kant. Probeer het zo nog eens.",
                       "en": "Something went wrong on my side. Please try again in a moment."},
     "error.input": {"nl": "Dat kan ik niet gebruiken.", "en": "I can't use that."},

@@ -88,7 +88,7 @@ def test_ask_with_filters_and_json(env, tmp_path):
     text = invoke(env, "ask", "Heeft een gemeente een burgerbegroting geprobeerd?", "--province", "Overijssel").output
     assert "Zwolle" in text and "Deventer" in text and "Fenna Dijkstra" in text
     bad = CliRunner().invoke(cli, ["ask", "burgerbegroting", "--province", "Atlantis"], env=env)
-    assert bad.exit_code != 0 and "provincie “Atlantis”" in bad.output
+    assert bad.exit_code != 0 and "provincie=“Atlantis”" in bad.output
 
 
 def test_add_then_export_in_three_formats(env):

@@ -116,7 +116,10 @@ def test_filters_without_a_question_list_lessons_newest_first(app):
     assert out.index("Dorpsbudget") < out.index("Wijkbudget") < out.index("Burgerbegroting in drie wijken")
     assert "Jongerenraad" not in out and "Taalcafé" not in out
     assert "Er zijn (nog) geen lessen met sinds=2999-01-01." in run(app, ["/vraag sinds=2999"], user="Bram")
-    assert "sinds “gisteren”" in run(app, ["/vraag taal sinds=gisteren"], user="Bram")
+    assert "Die datum begrijp ik niet: sinds=“gisteren” (bijvoorbeeld sinds=2023-01-01)" in run(
+        app, ["/vraag taal sinds=gisteren"], user="Bram")
+    assert "I don't understand that date: since=“yesterday” (for example since=2023-01-01)" in run(
+        app, ["/ask language since=yesterday"], user="Bram", locale="en")
 
 
 def test_contact_by_number_shows_a_private_lesson_only_where_it_may_be_seen(app):

@@ -64,7 +64,7 @@ def test_filters_never_crash(text):
     try:
         question, _ = parse_filters(text)
     except LeerkringError as exc:
-        assert exc.key == "filter.bad"
+        assert exc.key.startswith("filter.bad")
     else:
         assert isinstance(question, str)
 
