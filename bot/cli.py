@@ -200,16 +200,18 @@ def import_(ctx: click.Context, file: Path) -> None:
     app = _open_app(_settings(ctx))
     try:
         with _bar(count_records(file), "import") as tick:
-            report = import_file(app.repo, file, progress=tick)
+            report = import_file(app.repo, file, progress=tick, lang=app.settings.default_language)
         with _bar(app.engine.pending(), "embed") as tick:
             app.engine.sync(progress=tick)
     except LeerkringError as exc:
         _fail(exc)
     finally:
         app.close()
-    click.echo(f"{report.created} new, {report.updated} updated, {len(report.skipped or [])} skipped.")
+    lang = app.settings.default_language
+    click.echo(t("cli.import_done", lang, created=report.created, updated=report.updated,
+                 skipped=len(report.skipped or [])))
     for number, reason in report.skipped or []:
-        click.echo(f"  line {number}: {reason}", err=True)
+        click.echo(t("cli.import_line", lang, number=number, reason=reason), err=True)
 
 
 @cli.command()
@@ -306,7 +308,7 @@ def upgrade(ctx: click.Context) -> None:
     database = Database(settings.resolved_database_url())
     database.upgrade()
     database.dispose()
-    click.echo("database is up to date")
+    click.echo(t("cli.db_ok", settings.default_language))
 
 
 # -- chat platforms ---------------------------------------------------------------------------------
@@ -336,7 +338,7 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
         _fail(exc)
     finally:
         app.close()
-    click.echo(f"{seen} messages read, {captured} lessons captured or updated.")
+    click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.capture import detect_outcome, extract_themes, parse_outcome, title_from
 from bot.errors import InputError
+from bot.messages import t
 from bot.model import LessonDraft, OrganisationKind, Outcome, PersonRef, Source, Visibility
 from bot.municipalities import registry
 from bot.storage.repository import Repository
@@ -34,7 +35,7 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                     try:
                         yield number, json.loads(line)
                     except json.JSONDecodeError as exc:
-                        yield number, {"__error__": f"invalid JSON: {exc.msg}"}
+                        yield number, {"__error__": f"invalid JSON: {exc.msg}", "__detail__": exc.msg}
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for number, row in enumerate(csv.DictReader(handle), 2):
@@ -119,7 +120,8 @@ IMPORT_BATCH = 200  # lessons stored per transaction: all of a batch, or none of
 
 
 def import_file(repo: Repository, path: Path, *, platform: str = "import",
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, lang: str = "nl") -> ImportReport:
+    """Import a file; `skipped` holds (line number, the reason in `lang`) for each line left out."""
     report = ImportReport(skipped=[])
     batch: list[LessonDraft] = []
 
@@ -134,12 +136,12 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
         batch.clear()
 
     for number, record in read_records(path):
-        problem = str(record["__error__"]) if "__error__" in record else ""
+        problem = t("import.bad_json", lang, detail=record.get("__detail__", "")) if "__error__" in record else ""
         if not problem:
             try:
                 batch.append(record_to_draft(record, platform=platform))
-            except InputError:
-                problem = "no text"
+            except InputError as exc:
+                problem = t(exc.key, lang, **exc.params)
         if problem:
             report.skipped.append((number, problem))  # type: ignore[union-attr]
             if progress:

@@ -43,9 +43,9 @@ def test_import_is_idempotent_and_reports_skipped_lines(env, tmp_path):
     path = write_jsonl(tmp_path / "lessen.jsonl", ROWS)
     first = invoke(env, "import", str(path))
     assert first.exit_code == 0
-    assert "3 new, 0 updated, 1 skipped." in first.output
+    assert "3 nieuw, 0 bijgewerkt, 1 overgeslagen." in first.output
     second = invoke(env, "import", str(path))
-    assert "0 new, 3 updated, 1 skipped." in second.output
+    assert "0 nieuw, 3 bijgewerkt, 1 overgeslagen." in second.output
     stats = json.loads(invoke(env, "stats", "--json").stdout)
     assert stats["lessons"] == 3
     assert stats["outcomes"] == {"worked": 1, "failed": 1, "unknown": 1}
@@ -59,11 +59,12 @@ def test_a_large_import_is_stored_in_batches_and_later_lines_win(env, tmp_path, 
             for n in range(10)]
     rows.insert(2, {"id": "r1", "text": "Wijkbudget 1, herschreven: de stemming liep via de bibliotheek."})
     rows.append({"id": "r9", "text": "Wijkbudget 9, herschreven in een latere batch."})
-    assert "10 new, 2 updated, 0 skipped." in invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
+    imported = invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
+    assert "10 nieuw, 2 bijgewerkt, 0 overgeslagen." in imported
     assert json.loads(invoke(env, "stats", "--json").stdout)["lessons"] == 10
     found = json.loads(invoke(env, "ask", "stemming via de bibliotheek", "--json").stdout)["hits"]
     assert found and "herschreven" in found[0]["text"]
-    assert "0 new, 12 updated" in invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
+    assert "0 nieuw, 12 bijgewerkt" in invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", rows))).output
 
 
 def test_import_csv_and_bad_json_lines(env, tmp_path):
@@ -73,11 +74,18 @@ def test_import_csv_and_bad_json_lines(env, tmp_path):
         writer.writeheader()
         writer.writerow({"id": "c1", "text": "Taalcafé voor nieuwkomers.", "municipality": "Gouda",
                          "themes": "taal,inburgering", "outcome": "gelukt"})
-    assert "1 new" in invoke(env, "import", str(path)).output
+    assert "1 nieuw" in invoke(env, "import", str(path)).output
     broken = tmp_path / "kapot.jsonl"
     broken.write_text('{"id": "x", "text": "ok verhaal"}\n{niet json\n', encoding="utf-8")
     result = invoke(env, "import", str(broken))
-    assert "1 new, 0 updated, 1 skipped." in result.output and "line 2: invalid JSON" in result.output
+    assert "1 nieuw, 0 bijgewerkt, 1 overgeslagen." in result.output and "regel 2: geen geldige JSON" in result.output
+    english = invoke({**env, "LEERKRING_LANGUAGE": "en"}, "import", str(broken)).output
+    assert "0 new, 1 updated, 1 skipped." in english and "line 2: invalid JSON" in english
+    empty = tmp_path / "leeg.jsonl"
+    empty.write_text('{"id": "y", "text": "   "}\n{"id": "z", "text": "ok", "source_platform": "slack", '
+                     '"source_visibility": "geheim"}\n', encoding="utf-8")
+    out = invoke(env, "import", str(empty)).output
+    assert "regel 1: Er staat geen tekst in." in out and "regel 2: Onbekende waarde: source_visibility" in out
 
 
 def test_ask_with_filters_and_json(env, tmp_path):
@@ -107,7 +115,7 @@ def test_add_then_export_in_three_formats(env):
 def test_reindex_and_db_upgrade(env, tmp_path):
     invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", ROWS)))
     assert "3 lessons" in invoke(env, "reindex", "--full").output
-    assert "database is up to date" in invoke(env, "db", "upgrade").output
+    assert "de database is bijgewerkt" in invoke(env, "db", "upgrade").output
 
 
 def test_eval_prints_the_metrics_as_one_json_object(env, tmp_path):
