@@ -35,7 +35,7 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                     try:
                         yield number, json.loads(line)
                     except json.JSONDecodeError as exc:
-                        yield number, {"__error__": f"invalid JSON: {exc.msg}", "__detail__": exc.msg}
+                        yield number, {"__error__": exc.msg}
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for number, row in enumerate(csv.DictReader(handle), 2):
@@ -136,7 +136,7 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
         batch.clear()
 
     for number, record in read_records(path):
-        problem = t("import.bad_json", lang, detail=record.get("__detail__", "")) if "__error__" in record else ""
+        problem = t("import.bad_json", lang, detail=record["__error__"]) if "__error__" in record else ""
         if not problem:
             try:
                 batch.append(record_to_draft(record, platform=platform))

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.capture import parse_lesson, title_from
 from bot.config import Settings
@@ -167,13 +167,10 @@ class LeerkringService(PeerLearning):
         if lesson is None or lesson.edited_by_form:
             return None
         parsed = parse_lesson(text, self.settings.max_lesson_chars)
-        draft = LessonDraft(text=parsed.text, source=lesson.source, captured_by=lesson.captured_by,
-                            contact=lesson.contact, title=parsed.title or title_from(parsed.text),
-                            municipality=lesson.municipality, municipality_code=lesson.municipality_code,
-                            organisation_kind=lesson.organisation_kind,
-                            themes=parsed.themes or lesson.themes,
-                            outcome=parsed.outcome if parsed.outcome is not Outcome.UNKNOWN else lesson.outcome,
-                            learned=parsed.learned or lesson.learned, occurred_at=lesson.occurred_at)
+        draft = _redraft(lesson, text=parsed.text, title=parsed.title or title_from(parsed.text),
+                         themes=parsed.themes or lesson.themes,
+                         outcome=parsed.outcome if parsed.outcome is not Outcome.UNKNOWN else lesson.outcome,
+                         learned=parsed.learned or lesson.learned, edited_by_form=False)
         updated, _ = self.repo.save_lesson(draft)
         self._index()
         return updated
@@ -245,11 +242,12 @@ class LeerkringService(PeerLearning):
     def may_see(self, asker: Asker, lesson: Lesson) -> bool:
         """Whether `asker` may see `lesson` at all: public, asked in its own channel, or a member of it."""
         src = lesson.source
-        if src.visibility is Visibility.PUBLIC:
-            return True
-        if (src.platform, src.channel_id) == (asker.platform, asker.channel_id):
-            return True
-        return self.access.can_see(asker, src.platform, src.workspace, src.channel_id)
+        return self._may_see_place(asker, src.visibility, src.platform, src.workspace, src.channel_id)
+
+    def _may_see_place(self, asker: Asker, visibility: Visibility, platform: str, workspace: str,
+                       channel: str) -> bool:
+        return (visibility is Visibility.PUBLIC or (platform, channel) == (asker.platform, asker.channel_id)
+                or self.access.can_see(asker, platform, workspace, channel))
 
     def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson:
         """The lesson, if `asker` may see it; otherwise the same "does not exist" as for a wrong number, so
@@ -265,12 +263,10 @@ class LeerkringService(PeerLearning):
         private_ids: set[int] = set()
 
         def exclude(lesson_id: int, meta: LessonMeta) -> bool:
-            if meta.visibility is Visibility.PUBLIC:
-                return False
             platform, workspace, channel = meta.channel
-            if (platform, channel) == (asker.platform, asker.channel_id):
-                return False  # asked in the very channel the lesson came from
-            if not self.access.can_see(asker, platform, workspace, channel):
+            if meta.visibility is Visibility.PUBLIC or (platform, channel) == (asker.platform, asker.channel_id):
+                return False  # public, or asked in the very channel the lesson came from
+            if not self._may_see_place(asker, meta.visibility, platform, workspace, channel):
                 return True
             if asker.channel_visibility is not Visibility.DM:
                 private_ids.add(lesson_id)  # the asker may see it; this channel may not
@@ -367,12 +363,7 @@ class LeerkringService(PeerLearning):
             if len(kept) == len(parts) or not kept:
                 continue
             removed += len(parts) - len(kept)
-            self.repo.save_lesson(LessonDraft(
-                text="\n\n".join(kept), source=lesson.source, captured_by=lesson.captured_by,
-                contact=lesson.contact, title=lesson.title, municipality=lesson.municipality,
-                municipality_code=lesson.municipality_code, organisation_kind=lesson.organisation_kind,
-                themes=lesson.themes, outcome=lesson.outcome, learned=lesson.learned,
-                occurred_at=lesson.occurred_at, edited_by_form=lesson.edited_by_form))
+            self.repo.save_lesson(_redraft(lesson, text="\n\n".join(kept)))
         return removed
 
     def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool) -> None:
@@ -381,6 +372,16 @@ class LeerkringService(PeerLearning):
     def claim_event(self, key: str) -> bool:
         """True when this platform event has not been handled before, by this or any other process."""
         return self.repo.claim_event(key)
+
+
+def _redraft(lesson: Lesson, **changes: Any) -> LessonDraft:
+    """A stored lesson as a draft to save again, with `changes`."""
+    fields = {"text": lesson.text, "source": lesson.source, "captured_by": lesson.captured_by,
+              "contact": lesson.contact, "title": lesson.title, "municipality": lesson.municipality,
+              "municipality_code": lesson.municipality_code, "organisation_kind": lesson.organisation_kind,
+              "themes": lesson.themes, "outcome": lesson.outcome, "learned": lesson.learned,
+              "occurred_at": lesson.occurred_at, "edited_by_form": lesson.edited_by_form}
+    return LessonDraft(**{**fields, **changes})
 
 
 def _with_contrast(hits: list[Hit], k: int) -> list[Hit]:

@@ -396,7 +396,8 @@ class Repository(QuestionStore):
                if (lesson.captured_by.platform, lesson.captured_by.user_id) == (platform, user_id)]
         for lesson in own:
             self.delete_lesson(lesson.id)
-        handed = [lesson for lesson in lessons if lesson not in own]
+        own_ids = {lesson.id for lesson in own}
+        handed = [lesson for lesson in lessons if lesson.id not in own_ids]
         with self.db.session() as session:
             revision = self._next_revision(session)
             for lesson in own:
