@@ -250,13 +250,9 @@ class CommandRouter:
         number = rest.strip().lstrip("#")
         if not number.isdigit():
             return Reply(t("contact.usage", lang), ephemeral=True)
-        lesson = self.service.visible_lesson(ctx.asker, int(number))
+        lesson = self.service.introduction(ctx.asker, int(number), same_platform=False)
         contact = lesson.contact
-        person = self.service.repo.get_person(contact.platform, contact.user_id) if contact else None
-        if contact is None or not lesson.contact_active:
-            return Reply(t("intro.unavailable", lang), ephemeral=True)
-        if person is not None and not person.accepts_introductions:
-            return Reply(t("intro.declined", lang), ephemeral=True)
+        assert contact is not None
         place = f" ({lesson.municipality})" if lesson.municipality else ""
         return Reply(t("intro.console", lang, contact=contact.name or contact.user_id, short_id=lesson.short_id,
                        title=lesson.title, place=place), ephemeral=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.errors import PermissionDenied
+from bot.errors import InputError, PermissionDenied
 from bot.model import Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Visibility
 from bot.storage.repository import Person, Repository
 
@@ -48,6 +48,7 @@ class PeerLearning:
     if TYPE_CHECKING:
         def person(self, ref: PersonRef) -> Person: ...
         def _index(self) -> None: ...
+        def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson: ...
 
     # -- open questions --------------------------------------------------------------------------
     def answer_open_questions(self, lesson: Lesson, explicit: int | None = None) -> list[OpenQuestion]:
@@ -124,6 +125,20 @@ class PeerLearning:
                 if person is None or person.accepts_introductions:
                     ids.add(hit.lesson.id)
         return ids
+
+    def introduction(self, asker: Asker, lesson_id: int, *, same_platform: bool = True) -> Lesson:
+        """The lesson whose contact `asker` asks to meet: only one the asker may see (any other number "does
+        not exist"), whose contact is still reachable (on the asker's platform, for a conversation the bot
+        opens) and accepts introductions."""
+        lesson = self.visible_lesson(asker, lesson_id)
+        contact = lesson.contact
+        if contact is None or not lesson.contact_active or \
+                (same_platform and (contact.platform != asker.platform or not contact.user_id)):
+            raise InputError("intro.unavailable")
+        person = self.repo.get_person(contact.platform, contact.user_id)
+        if person is not None and not person.accepts_introductions:
+            raise InputError("intro.declined")
+        return lesson
 
     def set_introductions(self, ref: PersonRef, accept: bool) -> Person:
         person = self.person(ref)

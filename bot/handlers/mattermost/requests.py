@@ -92,17 +92,18 @@ class MattermostRequests:
             return {"update": {"message": t("delete.done", lang, short_id=lesson.short_id), "props": {}},
                     "ephemeral_text": t("delete.done", lang, short_id=lesson.short_id)}
         if action == "intro":
-            return {"ephemeral_text": self.introduce(user_id, lesson_id, lang)}
+            asker = self.asker(user_id, payload.get("channel_id", ""), payload.get("team_id", ""))
+            return {"ephemeral_text": self.introduce(asker, lesson_id, lang)}
         return {"ephemeral_text": t("error.generic", lang)}
 
-    def introduce(self, user_id: str, lesson_id: int, lang: str) -> str:
-        lesson = self.core.repo.get_lesson(lesson_id)
-        contact = lesson.contact if lesson else None
-        if lesson is None or contact is None or contact.platform != PLATFORM or not contact.user_id:
-            return t("intro.unavailable", lang)
-        person = self.core.repo.get_person(PLATFORM, contact.user_id)
-        if person is not None and not person.accepts_introductions:
-            return t("intro.declined", lang)
+    def introduce(self, asker: Asker, lesson_id: int, lang: str) -> str:
+        """Open a group conversation of the asker, the lesson's contact and the bot (see service.introduction)."""
+        try:
+            lesson = self.core.service.introduction(asker, lesson_id)
+        except LeerkringError as exc:
+            return t(exc.key, lang, **exc.params)
+        assert lesson.contact is not None
+        contact, user_id = lesson.contact, asker.user_id
         channel = self.driver.channels.create_group_channel([user_id, contact.user_id, self.bot_user_id])
         profile = self.core.repo.get_person(PLATFORM, user_id)
         place = profile.municipality if profile and profile.municipality else "?"

@@ -19,7 +19,7 @@ from bot.handlers.slack.blocks import (
 )
 from bot.handlers.slack.gateway import SlackGateway, slack_time
 from bot.messages import t
-from bot.model import Lesson, Outcome, PersonRef, Source
+from bot.model import Asker, Lesson, Outcome, PersonRef, Source
 from bot.service import CaptureRequest
 
 PLATFORM = "slack"
@@ -33,6 +33,7 @@ class SlackInteractions:
     gateway: SlackGateway
 
     if TYPE_CHECKING:
+        def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker: ...
         def person(self, user_id: str) -> PersonRef: ...
         def locale(self, user_id: str) -> str: ...
         def source(self, team_id: str, channel_id: str, ts: str, thread_ts: str = "") -> Source: ...
@@ -140,15 +141,15 @@ class SlackInteractions:
         data = json.loads(body["actions"][0].get("value") or "{}")
         user_id = body["user"]["id"]
         lang = (self.locale(user_id) or "nl")[:2]
-        lesson = self.core.repo.get_lesson(int(data.get("l", 0)))
-        contact = lesson.contact if lesson else None
-        if lesson is None or contact is None or contact.platform != PLATFORM or not contact.user_id:
-            respond(text=t("intro.unavailable", lang), response_type="ephemeral", replace_original=False)
+        asker = self.asker(user_id, (body.get("channel") or {}).get("id", ""),
+                           (body.get("team") or {}).get("id", ""))
+        try:
+            lesson = self.core.service.introduction(asker, int(data.get("l", 0)))
+        except LeerkringError as exc:
+            respond(text=t(exc.key, lang, **exc.params), response_type="ephemeral", replace_original=False)
             return
-        person = self.core.repo.get_person(PLATFORM, contact.user_id)
-        if person is not None and not person.accepts_introductions:
-            respond(text=t("intro.declined", lang), response_type="ephemeral", replace_original=False)
-            return
+        assert lesson.contact is not None
+        contact = lesson.contact
         channel = client.conversations_open(users=f"{user_id},{contact.user_id}")["channel"]["id"]
         asker_profile = self.core.repo.get_person(PLATFORM, user_id)
         place = asker_profile.municipality if asker_profile and asker_profile.municipality else "?"
