@@ -1,6 +1,11 @@
 """Cross-lingual retrieval: English questions for Dutch lessons, Dutch questions for English lessons.
 
     python benchmarks/crosslingual.py --cache .eval-cache --json docs/benchmarks/crosslingual.json
+    python benchmarks/crosslingual.py --gap
+
+`--gap` measures what the search's CROSS_LANGUAGE_OFFSET corrects: how much lower e5's cosine is for a
+question and a passage in different languages than in one, for each question with its own lesson and
+with the other lessons.
 
 `benchmarks/data/crosslingual.jsonl` holds 39 invented lessons of municipal practice, each written in
 Dutch and in English, with a question in each language that asks for it in other words than the lesson
@@ -17,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from common import ROOT, machine, table, write_json
 
 from bot.bootstrap import make_embedder
@@ -62,6 +68,23 @@ def run(embedder_name: str, cache: Path | None, distractors: int, seed: int) -> 
     return rows
 
 
+def gap(embedder_name: str) -> list[dict[str, Any]]:
+    """Mean cosines of each question language with each lesson language: with its own lesson and with others."""
+    items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    embedder = make_embedder(Settings(LEERKRING_EMBEDDER=embedder_name, _env_file=None))  # type: ignore[call-arg]
+    lessons = {lang: embedder.embed_passages([(item["title"] + "\n" if lang == "nl" else "") + item[lang]
+                                              for item in items]) for lang in ("nl", "en")}
+    questions = {lang: embedder.embed_queries([item[f"question_{lang}"] for item in items]) for lang in ("nl", "en")}
+    others = ~np.eye(len(items), dtype=bool)
+    rows = []
+    for q_lang in ("nl", "en"):
+        for l_lang in ("nl", "en"):
+            cosines = questions[q_lang] @ lessons[l_lang].T
+            rows.append({"question": q_lang, "lesson": l_lang, "own lesson": round(float(np.diag(cosines).mean()), 4),
+                         "other lessons": round(float(cosines[others].mean()), 4)})
+    return rows
+
+
 def export(out: Path) -> None:
     """One corpus for benchmarks/match_features.py whose every question is in the other language than its
     lesson: odd items as a Dutch lesson asked in English, even items as an English lesson asked in Dutch."""
@@ -83,11 +106,15 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=500)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--gap", action="store_true", help="only measure the cross-language cosine gap")
     parser.add_argument("--export", type=Path, default=None, metavar="DIR",
                         help="only write the mixed-language corpus and questions for match_features.py")
     args = parser.parse_args()
     if args.export is not None:
         export(args.export)
+        return
+    if args.gap:
+        print(table(gap(args.embedder), ["question", "lesson", "own lesson", "other lessons"]))
         return
     rows = run(args.embedder, args.cache, args.distractors, args.seed)
     print(table(rows, ["direction", "base", "lessons", "questions", "recall@1", "recall@3", "mrr@10",

@@ -70,7 +70,11 @@ def test_demo_base_answers_participatory_budgeting_in_english_and_dutch_across_l
                       message_id="en").lesson
     app.engine.sync()
     answer = app.service.ask("Has any municipality tried participatory budgeting?", asker()).answer
-    assert answer.kind is AnswerKind.MATCH and "burgerbegroting" in answer.hits[0].lesson.title.lower()
+    assert answer.kind is AnswerKind.MATCH
+    # the demo's four Dutch participatory-budget lessons (burgerbegroting, wijkbudget) lead the answer
+    titles = [hit.lesson.title.lower() for hit in answer.hits]
+    assert all("burgerbegroting" in title or "wijkbudget" in title for title in titles[:4]), titles
+    assert sum("burgerbegroting" in title for title in titles) == 3, titles
     for question in ("Did a council let residents decide how to spend part of its budget?",
                      "Any experience with participatory budgets in neighbourhoods?", "burgerbudget voor wijken"):
         answer = app.service.ask(question, asker()).answer  # answered, or shown as related: never "none"

@@ -11,6 +11,7 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,11 +34,19 @@ from bot.search.text import char_ngrams, tokenize
 from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
+_OTHER = {"nl": "en", "en": "nl"}
 
 CANDIDATES = 200          # per retriever, before fusion
+MATCH_WITHIN = 3          # an answer is a match only when one of its first lessons matches
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
 SAVE_EVERY = 256          # lesson changes between saves of the index (or a quarter of the index, if more)
 SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
+# e5 gives a question and a passage in the other language (Dutch/English) a lower cosine than the same pair
+# in one language: 0.035 lower on average for unrelated pairs, 0.046 for a question and its answer
+# (benchmarks/crosslingual.py --gap). Without a correction a question prefers any lesson in its own language,
+# and an English question about a Dutch lesson gets "nog geen les". A lesson in the other language is judged
+# with the unrelated pairs' gap added to its cosine, so off-topic questions stay where they were.
+CROSS_LANGUAGE_OFFSET = 0.035
 
 
 @dataclass
@@ -60,21 +69,23 @@ class SearchResult:
     ranked: list[Scored] = field(default_factory=list)
 
     @property
+    def kind(self) -> AnswerKind:
+        """The answer's kind: matches when one of the best MATCH_WITHIN ranked lessons matches, else related
+        when any lesson is close, else none. A match further down alone does not make the answer: it would
+        put one lesson before the better-ranked ones it hides."""
+        if any(s.kind is AnswerKind.MATCH for s in self.ranked[:MATCH_WITHIN]):
+            return AnswerKind.MATCH
+        return AnswerKind.RELATED if any(s.kind is not AnswerKind.NONE for s in self.ranked) else AnswerKind.NONE
+
+    @property
     def matches(self) -> list[Scored]:
-        return [s for s in self.ranked if s.kind is AnswerKind.MATCH]
+        """The lessons an answer of kind MATCH shows (none for another kind), best first."""
+        return [s for s in self.ranked if s.kind is AnswerKind.MATCH] if self.kind is AnswerKind.MATCH else []
 
     @property
     def related(self) -> list[Scored]:
-        return [s for s in self.ranked if s.kind is AnswerKind.RELATED]
-
-    @property
-    def kind(self) -> AnswerKind:
-        """The answer's kind: matches if any lesson matches, else related if any is close, else none."""
-        kinds = {s.kind for s in self.ranked}
-        for kind in (AnswerKind.MATCH, AnswerKind.RELATED):
-            if kind in kinds:
-                return kind
-        return AnswerKind.NONE
+        """The lessons an answer of kind RELATED shows: every close lesson, best first."""
+        return [s for s in self.ranked if s.kind is not AnswerKind.NONE]
 
 
 class SearchEngine:
@@ -92,6 +103,8 @@ class SearchEngine:
         self.lexical = BM25Index()
         self.ngrams = BM25Index()
         self.meta: dict[int, LessonMeta] = {}
+        self.languages: Counter[str] = Counter()  # indexed lessons per language
+        self.cross_language_offset = CROSS_LANGUAGE_OFFSET
         self.revision = 0
         self._lock = threading.RLock()
         self._background: tuple[np.ndarray, np.ndarray] | None = None
@@ -118,6 +131,7 @@ class SearchEngine:
                 text = load_text(self.index_dir, self.embedder.id, manifest.revision)
                 if text is not None and set(text[2]) == indexed:
                     self.lexical, self.ngrams, self.meta = text
+                    self.languages = Counter(meta.language for meta in self.meta.values())
                 else:
                     rescanned = True
                     for lesson in self.repo.iter_lessons():
@@ -171,6 +185,7 @@ class SearchEngine:
             self.dense = DenseIndex(self.embedder.dim)
             self.lexical, self.ngrams = BM25Index(), BM25Index()
             self.meta.clear()
+            self.languages.clear()
             self.revision = 0
             return self.sync(progress=progress)
 
@@ -251,13 +266,19 @@ class SearchEngine:
         for lesson_id in ids:
             self.lexical.remove(lesson_id)
             self.ngrams.remove(lesson_id)
-            self.meta.pop(lesson_id, None)
+            gone = self.meta.pop(lesson_id, None)
+            if gone is not None:
+                self.languages[gone.language] -= 1
 
     def _index_text(self, lesson: Lesson) -> None:
         terms = tokenize(lesson.search_text())
         self.lexical.add(lesson.id, terms)
         self.ngrams.add(lesson.id, char_ngrams(terms))
-        self.meta[lesson.id] = LessonMeta.of(lesson)
+        old = self.meta.get(lesson.id)
+        if old is not None:
+            self.languages[old.language] -= 1
+        meta = self.meta[lesson.id] = LessonMeta.of(lesson)
+        self.languages[meta.language] += 1
 
     def _embed_into_dense(self, lessons: list[Lesson], progress: Progress | None) -> None:
         if not lessons:
@@ -326,13 +347,21 @@ class SearchEngine:
             dated = [(self.meta[i].created_at, i) for i in passing if exclude is None or not exclude(i, self.meta[i])]
         return [i for _, i in heapq.nlargest(k, dated)]
 
-    def _dense_search(self, vectors: list[np.ndarray], allowed: Collection[int] | None) -> list[tuple[int, float]]:
-        """The dense candidates for one or more query vectors: each lesson with its best cosine."""
+    def _dense_search(self, vectors: list[np.ndarray], allowed: Collection[int] | None,
+                      language: str) -> list[tuple[int, float]]:
+        """The dense candidates for one or more query vectors: each lesson with its best cosine, on the
+        scale of the question's `language` (see CROSS_LANGUAGE_OFFSET)."""
         best: dict[int, float] = {}
         for vector in vectors:
             for doc, score in self.dense.search(vector, CANDIDATES, allowed):
                 best[doc] = max(score, best.get(doc, -1.0))
+        if self.cross_language_offset:
+            best = {doc: self._on_scale(doc, score, language) for doc, score in best.items()}
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]
+
+    def _on_scale(self, doc: int, cosine: float, language: str) -> float:
+        meta = self.meta.get(doc)
+        return cosine + self.cross_language_offset if meta is not None and meta.language != language else cosine
 
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,
@@ -341,10 +370,13 @@ class SearchEngine:
         (province, size class) lifts lessons from similar municipalities a little."""
         filters = filters or Filters()
         terms = tokenize(question)
-        # A question also searches with the other language's words for its municipal terms (English
-        # lessons for a Dutch question, Dutch lessons for an English one); its word coverage is judged on
-        # whichever of the two term sets a lesson covers best.
-        other_words = dutch_terms(question) if detect_language(question) == "en" else english_terms(terms)
+        language = detect_language(question)
+        # When the base holds lessons in the other language, a question also searches with that language's
+        # words for its municipal terms (Dutch lessons for an English question, English lessons for a Dutch
+        # one); its word coverage is judged on whichever of the two term sets a lesson covers best.
+        other_words = ""
+        if self.languages[_OTHER[language]] > 0:
+            other_words = dutch_terms(question) if language == "en" else english_terms(terms)
         translated = [t for t in tokenize(other_words) if t not in terms]
         coverage_sets = [terms, translated] if translated else [terms]
         terms = terms + translated
@@ -360,7 +392,7 @@ class SearchEngine:
                 allowed = self._passing(filters)
                 if not allowed:
                     return SearchResult()
-            dense = self._dense_search(vectors, allowed)
+            dense = self._dense_search(vectors, allowed, language)
             lexical = self.lexical.search(terms, CANDIDATES, allowed)
             ngram = self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed)
             if exclude is not None:
@@ -390,7 +422,7 @@ class SearchEngine:
                 cosine = dense_scores.get(doc)
                 if cosine is None:
                     stored = self.dense.vectors([doc])[0]
-                    cosine = max(float(stored @ v) for v in vectors)
+                    cosine = self._on_scale(doc, max(float(stored @ v) for v in vectors), language)
                 d_rank, l_rank = dense_rank.get(doc), lexical_rank.get(doc)
                 signals = Signals(cosine=cosine, background_z=(cosine - mean) / std, background_gap=cosine - mean,
                                   coverage=coverage,

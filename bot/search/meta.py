@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.lang import detect_language
 from bot.model import Filters, Lesson, Outcome, Visibility
 from bot.municipalities import normalise_name, registry
 
@@ -24,6 +25,7 @@ class LessonMeta:
     created_at: datetime
     visibility: Visibility
     channel: tuple[str, str, str]
+    language: str = "nl"  # the language the lesson is written in ("nl" or "en")
 
     @classmethod
     def of(cls, lesson: Lesson) -> LessonMeta:
@@ -38,6 +40,7 @@ class LessonMeta:
             created_at=lesson.occurred_at or lesson.created_at,
             visibility=lesson.source.visibility,
             channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
+            language=detect_language(f"{lesson.title}\n{lesson.text}\n{lesson.learned}"),
         )
 
     def passes(self, filters: Filters, municipality_code: str | None = None) -> bool:
@@ -82,6 +85,7 @@ def dump_meta(meta: dict[int, LessonMeta]) -> bytes:
         "created": [m.created_at.isoformat() for _, m in items],
         "visibility": [m.visibility.value for _, m in items],
         "channel": [list(m.channel) for _, m in items],
+        "language": [m.language for _, m in items],
     }
     return json.dumps(columns, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -90,7 +94,7 @@ def load_meta(data: bytes) -> dict[int, LessonMeta]:
     c = json.loads(data)
     return {lesson_id: LessonMeta(code, municipality, province, size, frozenset(themes), Outcome(outcome),
                                   datetime.fromisoformat(created), Visibility(visibility),
-                                  (channel[0], channel[1], channel[2]))
-            for lesson_id, code, municipality, province, size, themes, outcome, created, visibility, channel
+                                  (channel[0], channel[1], channel[2]), language)
+            for lesson_id, code, municipality, province, size, themes, outcome, created, visibility, channel, language
             in zip(c["id"], c["code"], c["municipality"], c["province"], c["size"], c["themes"], c["outcome"],
-                   c["created"], c["visibility"], c["channel"], strict=True)}
+                   c["created"], c["visibility"], c["channel"], c["language"], strict=True)}
