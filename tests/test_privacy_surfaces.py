@@ -1,0 +1,125 @@
+"""The permission matrix over every surface that shows a lesson or a question, on Slack and Mattermost (the
+real clients against the loopback fakes decide membership), and through the same command router the
+console uses: answers with matches, answers with related lessons, `contact N`, introductions, the open
+list, the follow-up message, the digest, statistics (table and the data the chart is drawn from) and the
+export of one's own data. Lessons come from a public channel, a private channel and a DM; anna is in each
+of those places, bram in none; they ask from a public channel, another private channel and a DM.
+Every lesson and question carries a secret word of its place, so a leak is a word where it must not be."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from worlds import ASKED_IN, LESSONS, WHERE, world
+
+from bot.commands import CommandContext
+from bot.digest import render_digest
+from bot.errors import NotFoundError
+from bot.model import Asker, PersonRef, Source, Visibility
+from bot.search.decision import MatchDecision
+from bot.service import CaptureRequest
+from bot.stats import compute, render_table
+
+ALL_MATCH = MatchDecision(match_at=-math.inf, related_at=-math.inf)
+ALL_RELATED = MatchDecision(match_at=math.inf, related_at=-math.inf)
+NONE_CLOSE = MatchDecision(match_at=math.inf, related_at=math.inf)
+PEOPLE = ("anna", "bram")
+
+
+def words_in(text: str) -> set[str]:
+    return {word for word in LESSONS.values() if word in text}
+
+
+@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(platform, settings):
+    core, fake, channels, _ = world(platform, settings)
+    service, router = core.service, core.router
+    told: list[tuple[int, str]] = []  # (question id, lesson text) for each follow-up message sent
+    service.notifiers[platform] = lambda question, lesson: told.append((question.id, lesson.text))
+    carla = PersonRef(platform, "carla", "Carla")
+    cases: list[str] = []
+    leaks: list[tuple[str, object, object]] = []
+
+    def expect(surface: str, shown: object, expected: object) -> None:
+        cases.append(surface)
+        if shown != expected:
+            leaks.append((surface, shown, expected))
+
+    def asker(user: str, where: Visibility, *, in_lesson_channel: Visibility | None = None) -> Asker:
+        channel = channels[in_lesson_channel] if in_lesson_channel else ASKED_IN[where]
+        return Asker(platform, user, user.title(), channel, where, "", "T")
+
+    def ctx(user: str, where: Visibility) -> CommandContext:
+        return CommandContext(asker=asker(user, where), person=PersonRef(platform, user, user.title()))
+
+    try:
+        # -- questions asked in each place, before any lesson answers them ---------------------------------
+        service.engine.decision = NONE_CLOSE
+        for visibility, word in LESSONS.items():
+            service.ask(f"Wie heeft sensoren in de zorg geprobeerd, {word}?", asker("anna", visibility,
+                                                                               in_lesson_channel=visibility))
+        for user, where in itertools.product(PEOPLE, WHERE):
+            listed = words_in(router.handle_command("open", ctx(user, where)).text)
+            expect(f"open list {user} {where.value}", listed,
+                   {"openbaar", "besloten", "direct"} if user == "anna" else {"openbaar"})
+        digest = render_digest(service.digest(datetime.now(UTC) - timedelta(days=7)))
+        expect("digest questions", words_in(digest), {"openbaar"})
+        expect("stats questions", words_in(json.dumps(compute(service.repo))), {"openbaar"})  # unanswered, public
+
+        # -- lessons from each place; each capture tells the askers of open questions it answers ------------
+        lesson_ids = {}
+        for visibility, word in LESSONS.items():
+            service.engine.decision = NONE_CLOSE
+            asked = {user: service.ask("sensoren in de zorg pilot", asker(user, Visibility.PUBLIC)).answer.question_id
+                     for user in PEOPLE}
+            service.engine.decision = ALL_MATCH
+            result = service.capture(CaptureRequest(
+                text=f"Pilot met sensoren in de zorg, {word} gedeeld. #zorgtechnologie #{word}",
+                source=Source(platform, "T", channels[visibility], word, visibility, f"m-{word}"),
+                author=carla, captured_by=carla, contact=carla))
+            lesson_ids[visibility] = result.lesson.id
+            for user, question_id in asked.items():
+                heard = {words for qid, text in told if qid == question_id for words in words_in(text)}
+                expect(f"follow-up {user} {visibility.value}", heard,
+                       {word} if user == "anna" or visibility is Visibility.PUBLIC else set())
+
+        # -- answers, contact N and introductions, from every place -----------------------------------------
+        for (lesson_kind, word), user, where in itertools.product(LESSONS.items(), PEOPLE, WHERE):
+            may_see = lesson_kind is Visibility.PUBLIC or user == "anna"
+            in_channel = lesson_kind is Visibility.PUBLIC or (may_see and where is Visibility.DM)
+            expected = ({word} if in_channel else set(), {word} if may_see and not in_channel else set())
+            for label, decision in (("match", ALL_MATCH), ("related", ALL_RELATED)):
+                service.engine.decision = decision
+                result = service.ask("pilot met sensoren zorgtechnologie", asker(user, where), record=False)
+                shown = {w for hit in result.answer.hits for w in words_in(hit.lesson.text)} & {word}
+                private = {w for hit in result.private_hits for w in words_in(hit.lesson.text)} & {word}
+                expect(f"answer ({label}) {lesson_kind.value} {user} {where.value}", (shown, private), expected)
+            reply = router.handle_command(f"contact {lesson_ids[lesson_kind]}", ctx(user, where))
+            expect(f"contact N {lesson_kind.value} {user} {where.value}", words_in(reply.text),
+                   {word} if may_see else set())
+            try:
+                introduced = words_in(service.introduction(asker(user, where), lesson_ids[lesson_kind]).text)
+            except NotFoundError:
+                introduced = set()
+            expect(f"introduction {lesson_kind.value} {user} {where.value}", introduced,
+                   {word} if may_see else set())
+
+        # -- what is posted for everyone, and one's own export ----------------------------------------------
+        digest = render_digest(service.digest(datetime.now(UTC) - timedelta(days=7)))
+        expect("digest", words_in(digest), {"openbaar"})
+        data = compute(service.repo)
+        expect("stats table", words_in(render_table(data)), {"openbaar"})
+        expect("stats chart data", words_in(json.dumps(data)), {"openbaar"})
+        reply = router.handle_command("vergeet export", ctx("bram", Visibility.DM))
+        expect("export of bram's data", words_in(reply.text), set())
+
+        assert leaks == []
+        # 6 open lists, 2 digest/stats checks on questions, 6 follow-ups, 18 places x 4 surfaces, 4 at the end
+        assert len(cases) == 6 + 2 + 6 + 18 * 4 + 4
+    finally:
+        fake.stop()
+        core.close()
