@@ -279,17 +279,18 @@ def stats(ctx: click.Context, as_json: bool, png: Path | None) -> None:
     from bot.bootstrap import bootstrap
     from bot.stats import compute, render_png, render_table
 
-    app = bootstrap(_settings(ctx), start_index=False)
+    settings = _settings(ctx)
+    app = bootstrap(settings, start_index=False)
     try:
         data = compute(app.repo)
     finally:
         app.close()
     if png is not None:
-        render_png(data, png)
+        render_png(data, png, settings.default_language)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_table(data))
+        click.echo(render_table(data, settings.default_language))
 
 
 @cli.group()

@@ -29,7 +29,7 @@ def render_digest(digest: Digest, lang: str = "nl") -> str:
     if digest.new_by_theme:
         lines.append(t("digest.new", lang))
         for theme, lessons in digest.new_by_theme.items():
-            lines.append(f"• #{theme} ({len(lessons)})")
+            lines.append(f"• {'#' + theme if theme else t('digest.no_theme', lang)} ({len(lessons)})")
             lines += [f"    {lesson.short_id} {snippet(lesson.title, 80)} — {lesson.municipality or '-'}, "
                       f"{outcome_label(lesson.outcome, lang)}" for lesson in lessons[:5]]
     if digest.open_questions:

@@ -105,7 +105,7 @@ class PeerLearning:
                if lesson.source.visibility is Visibility.PUBLIC]
         by_theme: dict[str, list[Lesson]] = {}
         for lesson in new:
-            for theme in lesson.themes or ["overig"]:
+            for theme in lesson.themes or [""]:  # "" = no theme; the digest names it in its reader's language
                 by_theme.setdefault(theme, []).append(lesson)
         helpful = [(lesson, n) for lesson, n in self.repo.most_helpful(since)
                    if lesson.source.visibility is Visibility.PUBLIC]

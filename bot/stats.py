@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.messages import t
 from bot.model import Visibility
 from bot.municipalities import registry
 from bot.search.text import tokenize
@@ -55,18 +56,14 @@ def compute(repo: Repository) -> dict[str, Any]:
 
 
 def render_table(data: dict[str, Any], lang: str = "nl") -> str:
-    nl = lang != "en"
-    lines = [f"{'Lessen' if nl else 'Lessons'}: {data['lessons']}"]
-    for key, title in (("outcomes", "Uitkomst" if nl else "Outcome"), ("themes", "Thema" if nl else "Theme"),
-                       ("provinces", "Provincie" if nl else "Province"),
-                       ("municipalities", "Gemeente" if nl else "Municipality")):
-        lines.append(f"\n{title}:")
+    lines = [t("stats.lessons", lang, count=data["lessons"])]
+    for key in ("outcomes", "themes", "provinces", "municipalities"):
+        lines.append(f"\n{t(f'stats.{key}', lang)}:")
         lines += [f"  {count:5d}  {name}" for name, count in list(data[key].items())[:10]]
     q = data["questions"]
-    lines.append(f"\n{'Vragen' if nl else 'Questions'}: {q['asked']} {'gesteld' if nl else 'asked'}, "
-                 f"{q['answered']} {'beantwoord' if nl else 'answered'}")
+    lines.append("\n" + t("stats.questions", lang, asked=q["asked"], answered=q["answered"]))
     if data["gaps"]:
-        lines.append("Meest gevraagd, minst beantwoord:" if nl else "Most asked, least answered:")
+        lines.append(t("stats.gaps", lang))
         lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
     return "\n".join(lines)
 
@@ -78,18 +75,17 @@ def render_png(data: dict[str, Any], path: Path, lang: str = "nl") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    nl = lang != "en"
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
     themes = list(data["themes"].items())[:10]
     left.barh([name for name, _ in themes][::-1], [count for _, count in themes][::-1], color="#1d4e89")
-    left.set_title("Lessen per thema" if nl else "Lessons per theme")
+    left.set_title(t("stats.chart_lessons", lang))
     by_theme = sorted(data["questions_by_theme"].items(), key=lambda kv: -kv[1]["asked"])[:10]
     names = [name for name, _ in by_theme][::-1]
     right.barh(names, [v["asked"] for _, v in by_theme][::-1], color="#c62828",
-               label="gesteld" if nl else "asked")
+               label=t("stats.asked", lang))
     right.barh(names, [v["answered"] for _, v in by_theme][::-1], color="#2e7d32",
-               label="beantwoord" if nl else "answered")
-    right.set_title("Vragen per thema" if nl else "Questions per theme")
+               label=t("stats.answered", lang))
+    right.set_title(t("stats.chart_questions", lang))
     right.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

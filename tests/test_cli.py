@@ -176,3 +176,14 @@ def test_export_then_import_keeps_private_lessons_private_with_their_people(tmp_
     assert second.service.ask("pilot sensoren zorgtechnologie", asker(channel="team-zorg",
                                                                       visibility=Visibility.PRIVATE)).answer.hits
     second.close()
+
+
+def test_stats_table_and_chart_speak_the_configured_language(env, tmp_path):
+    invoke(env, "import", str(write_jsonl(tmp_path / "l.jsonl", ROWS)))
+    invoke(env, "ask", "Heeft iemand een burgerbegroting gehouden?")
+    dutch = invoke(env, "stats").output
+    assert "Lessen: 3" in dutch and "Vragen: 1 gesteld, " in dutch and "Gemeente:" in dutch
+    english = invoke({**env, "LEERKRING_LANGUAGE": "en"}, "stats", "--png", str(tmp_path / "s.png")).output
+    assert "Lessons: 3" in english and "Questions: 1 asked, " in english and "Municipality:" in english
+    assert "Lessen" not in english and "gesteld" not in english
+    assert (tmp_path / "s.png").stat().st_size > 1000

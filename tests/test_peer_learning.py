@@ -108,6 +108,17 @@ def test_digest_posts_once_per_period_and_not_when_nothing_is_new(app):
     assert len(posted) == 2
 
 
+def test_digest_is_written_in_the_channel_language_with_lessons_without_a_theme(app, settings):
+    capture(app.service, "Een wandeling met de wethouder door de wijk. Gelukt.\ngemeente: Leiden")
+    app.service.settings = settings.model_copy(update={"default_language": "en"})
+    posted: list[tuple[str, str]] = []
+    DigestScheduler(app.service, "slack", ["C1"], lambda channel, text: posted.append((channel, text))).run_once(
+        datetime(2026, 11, 23, 8, 5, tzinfo=UTC))
+    text = posted[0][1]
+    assert "Leerkring digest since" in text and "New lessons by theme:" in text and "• other (1)" in text
+    assert "Nieuwe lessen" not in text and "overig" not in text
+
+
 def test_stats_show_knowledge_gaps_as_table_json_and_chart(app, settings, tmp_path):
     capture(app.service, "Burgerbegroting in drie wijken. Gelukt. #burgerbegroting\ngemeente: Zwolle")
     app.service.ask("burgerbegroting", asker())
