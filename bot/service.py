@@ -167,6 +167,8 @@ class LeerkringService(PeerLearning):
         if lesson is None or lesson.edited_by_form:
             return None
         parsed = parse_lesson(text, self.settings.max_lesson_chars)
+        if parsed.text == lesson.text:
+            return lesson  # nothing the lesson tells has changed (a bot's reply in its thread, say)
         draft = _redraft(lesson, text=parsed.text, title=parsed.title or title_from(parsed.text),
                          themes=parsed.themes or lesson.themes,
                          outcome=parsed.outcome if parsed.outcome is not Outcome.UNKNOWN else lesson.outcome,

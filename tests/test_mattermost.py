@@ -391,3 +391,24 @@ def test_related_lessons_are_labelled_and_a_listing_needs_no_question(fake, mm):
     assert status == 200 and body["text"].startswith("Lessen met uitkomst=mislukt (nieuwste eerst):")
     listed = json.dumps(body["props"]["attachments"], ensure_ascii=False)
     assert "Deventer" in listed and "Zwolle" not in listed
+
+
+def test_a_saved_thread_follows_replies_added_edited_and_deleted_after_capture(fake, mm):
+    core, _, _ = mm
+    root = fake.new_post(TOWN, ANNA, "Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid")
+    first = fake.user_posts(TOWN, CEES, "Wat kostte de huur van die ruimtes?", root_id=root["id"])
+    fake.user_posts(TOWN, BRAM, "@leerkring bewaar", root_id=root["id"], mentions=[BOT])
+    fake.wait_for(lambda: ephemeral_for(fake, BRAM))
+
+    def story() -> str:
+        return core.repo.get_lesson(1).text
+
+    added = fake.user_posts(TOWN, ANNA, "De woningcorporatie gaf ze gratis in gebruik.", root_id=root["id"])
+    fake.wait_for(lambda: "De woningcorporatie gaf ze gratis" in story())
+    first.update(message="Wat kostte de huur per maand?", edit_at=int(time.time() * 1000))
+    fake.broadcast("post_edited", {"post": json.dumps(first)}, TOWN)
+    fake.wait_for(lambda: "Wat kostte de huur per maand?" in story())
+    fake.posts.pop(added["id"])
+    fake.broadcast("post_deleted", {"post": json.dumps(added)}, TOWN)
+    fake.wait_for(lambda: "woningcorporatie" not in story())
+    assert "Buurtkamer in vijf wijken" in story() and core.repo.count_lessons() == 1

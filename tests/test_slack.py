@@ -565,3 +565,33 @@ def test_a_thread_story_holds_the_peoples_replies_not_the_bots_or_the_tag(fake, 
     assert "Buurtkamer in vijf wijken" in text
     assert "Bram Peters: Wat kostte de huur" in text and "Anna de Vries: De woningcorporatie gaf ze gratis" in text
     assert "Dit vond ik" not in text and "bewaar" not in text
+
+
+def test_a_saved_thread_follows_replies_added_edited_and_deleted_after_capture(fake, slack):
+    core, _ = slack
+    parent = fake.post(PUBLIC, ANNA, "Buurtkamer in vijf wijken; ouderen komen wekelijks terug. #eenzaamheid")
+    first = fake.post(PUBLIC, BRAM, "Wat kostte de huur van die ruimtes?", thread_ts=parent["ts"])
+    mention(fake, CEES, PUBLIC, "bewaar", thread_ts=parent["ts"])
+    fake.wait_for(lambda: ephemeral_texts(fake, CEES))
+
+    def story() -> str:
+        return core.repo.get_lesson(1).text
+
+    def message_event(inner: dict[str, Any]) -> None:
+        fake.send("events_api", event({"type": "message", "channel": PUBLIC, "channel_type": "channel", **inner}))
+
+    added = fake.post(PUBLIC, ANNA, "De woningcorporatie gaf ze gratis in gebruik.", thread_ts=parent["ts"])
+    message_event({k: added[k] for k in ("user", "text", "ts", "thread_ts")})
+    fake.wait_for(lambda: "Anna de Vries: De woningcorporatie gaf ze gratis" in story())
+
+    first["text"] = "Wat kostte de huur per maand?"
+    message_event({"subtype": "message_changed", "ts": "1800000000.000001",
+                   "message": {k: first[k] for k in ("user", "text", "ts", "thread_ts")}})
+    fake.wait_for(lambda: "Bram Peters: Wat kostte de huur per maand?" in story())
+
+    fake.messages[PUBLIC].remove(added)
+    message_event({"subtype": "message_deleted", "ts": "1800000000.000002", "deleted_ts": added["ts"],
+                   "previous_message": {k: added[k] for k in ("user", "text", "ts", "thread_ts")}})
+    fake.wait_for(lambda: "woningcorporatie" not in story())
+    assert "Buurtkamer in vijf wijken" in story() and "per maand" in story()
+    assert core.repo.get_lesson(1) is not None and len(list(core.repo.iter_lessons())) == 1

@@ -110,6 +110,8 @@ class MattermostAdapter(MattermostRequests):
         props = post.get("props") or {}
         if str(props.get("from_bot", "")).lower() == "true" and not self.core.settings.mattermost_answer_bots:
             return
+        if post.get("root_id"):
+            self.refresh_thread(post["channel_id"], post["root_id"])  # a saved thread follows its new replies
         mentions = _json(data.get("mentions"), [])
         text = post.get("message", "")
         channel_type = data.get("channel_type", "")
@@ -174,19 +176,35 @@ class MattermostAdapter(MattermostRequests):
         lesson = self.core.repo.find_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
                                                post["id"])
         if lesson is None:
+            if post.get("root_id"):
+                self.refresh_thread(post["channel_id"], post["root_id"])  # an edited reply in a saved thread
             return
         text = self.story(post) if lesson.source.thread_id == post["id"] else post.get("message", "")
-        try:
-            self.core.service.update_from_source(PLATFORM, lesson.source.workspace, post["channel_id"], post["id"],
-                                                 text)
-        except LeerkringError:
-            log.info("mattermost: edited post %s has no usable text; lesson kept", post["id"])
+        self._update(lesson.source.workspace, post["channel_id"], post["id"], text)
 
     def on_post_deleted(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
         post = _json(data.get("post"), {})
         if post and self._first_time(f"post_deleted:{post['id']}"):
-            self.core.service.remove_by_source(PLATFORM, self.team_of(post["channel_id"]), post["channel_id"],
-                                               post["id"])
+            removed = self.core.service.remove_by_source(PLATFORM, self.team_of(post["channel_id"]),
+                                                         post["channel_id"], post["id"])
+            if not removed and post.get("root_id"):
+                self.refresh_thread(post["channel_id"], post["root_id"])  # a deleted reply in a saved thread
+
+    def refresh_thread(self, channel_id: str, root_id: str) -> None:
+        """A reply was added, edited or deleted: a thread saved as a lesson tells its story as it now stands
+        (idempotent: an unchanged story is not saved again)."""
+        lesson = self.core.repo.find_by_source(PLATFORM, self.team_of(channel_id), channel_id, root_id)
+        if lesson is None or lesson.source.thread_id != lesson.source.message_id:
+            return
+        root = self.gateway.post(root_id)
+        if root is not None:
+            self._update(lesson.source.workspace, channel_id, root_id, self.story(root))
+
+    def _update(self, team_id: str, channel_id: str, post_id: str, text: str) -> None:
+        try:
+            self.core.service.update_from_source(PLATFORM, team_id, channel_id, post_id, text)
+        except LeerkringError:
+            log.info("mattermost: changed post %s has no usable text; lesson kept", post_id)
 
     def on_user_updated(self, data: dict[str, Any], broadcast: dict[str, Any]) -> None:
         user = _json(data.get("user"), {})

@@ -35,6 +35,8 @@ from bot.service import CaptureRequest
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+# Message events that add, edit or delete a reply in a thread
+THREAD_CHANGES = (None, "message_changed", "message_deleted", "thread_broadcast", "file_share")
 # A reply that only tags the thread: "@leerkring bewaar" (the mention, a save word, nothing else).
 SAVE_COMMAND = re.compile(r"^\s*<@[A-Z0-9]+>\s*(bewaar|bewaren|save|opslaan)\W*$", re.IGNORECASE)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -164,6 +166,21 @@ class SlackAdapter(SlackInteractions):
             text = "\n\n".join(part for part in parts if part.strip())
         return text
 
+    def refresh_thread(self, team_id: str, channel_id: str, root_ts: str) -> None:
+        """A reply was added, edited or deleted: a thread saved as a lesson tells its story as it now stands."""
+        lesson = self.core.repo.find_by_source(PLATFORM, team_id, channel_id, root_ts)
+        if lesson is None or lesson.source.thread_id != lesson.source.message_id:
+            return
+        root = self.gateway.message(channel_id, root_ts)
+        if root is not None:
+            self._update(team_id, channel_id, root_ts, self.story(channel_id, {**root, "reply_count": 1}))
+
+    def _update(self, team_id: str, channel_id: str, ts: str, text: str) -> None:
+        try:
+            self.core.service.update_from_source(PLATFORM, team_id, channel_id, ts, text)
+        except LeerkringError:
+            log.info("slack: changed message %s has no usable text; lesson kept", ts)
+
     def capture_message(self, *, team_id: str, channel_id: str, message: dict[str, Any], tagger: str,
                         extra: dict[str, Any] | None = None) -> tuple[Lesson, str, bool]:
         """Capture a Slack message (or thread); returns the lesson, the confirmation text and `created`."""
@@ -232,6 +249,14 @@ class SlackAdapter(SlackInteractions):
     def on_message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient, context: Any) -> None:
         subtype = event.get("subtype")
         team_id = body.get("team_id", "")
+        reply = event.get("message") or event.get("previous_message") or event
+        root = str(reply.get("thread_ts") or "")
+        if root and root != reply.get("ts") and subtype in THREAD_CHANGES:
+            # a reply added, edited or deleted: a thread saved as a lesson follows it (idempotent, so a
+            # redelivered event does no harm)
+            self.refresh_thread(team_id, event["channel"], root)
+            if subtype or event.get("channel_type") != "im":
+                return
         if subtype == "message_changed":
             if not self._first_time(body):
                 return
@@ -241,10 +266,7 @@ class SlackAdapter(SlackInteractions):
                 text = message.get("text", "")
                 if lesson.source.thread_id == lesson.source.message_id:
                     text = self.story(event["channel"], {**message, "reply_count": 1})
-                try:
-                    self.core.service.update_from_source(PLATFORM, team_id, event["channel"], message["ts"], text)
-                except LeerkringError:
-                    log.info("slack: edited message %s has no usable text; lesson kept", message.get("ts"))
+                self._update(team_id, event["channel"], message["ts"], text)
             return
         if subtype == "message_deleted":
             if self._first_time(body):
