@@ -342,11 +342,34 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
     click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.pass_context
 def mattermost(ctx: click.Context) -> None:
     """Run the Mattermost bot (websocket, plus an HTTP listener for the slash command and buttons)."""
-    _run_platform(ctx, "mattermost")
+    if ctx.invoked_subcommand is None:
+        _run_platform(ctx, "mattermost")
+
+
+@mattermost.command("backfill")
+@click.option("--channel", required=True, help="The channel id to read.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only posts since this date.")
+@click.pass_context
+def mattermost_backfill(ctx: click.Context, channel: str, since: datetime | None) -> None:
+    """Capture the posts in a channel's history that carry the capture emoji (safe to run again)."""
+    from bot.handlers.mattermost.run import MattermostBot, backfill
+
+    app = _open_app(_settings(ctx))
+    try:
+        bot = MattermostBot(app)
+        with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
+            seen, captured = backfill(bot.adapter, channel, since.replace(tzinfo=UTC) if since else None,
+                                      progress=bar.update)
+        bot.driver.close()
+    except LeerkringError as exc:
+        _fail(exc)
+    finally:
+        app.close()
+    click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
 
 
 def _run_platform(ctx: click.Context, platform: str) -> None:

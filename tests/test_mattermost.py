@@ -412,3 +412,32 @@ def test_a_saved_thread_follows_replies_added_edited_and_deleted_after_capture(f
     fake.broadcast("post_deleted", {"post": json.dumps(added)}, TOWN)
     fake.wait_for(lambda: "woningcorporatie" not in story())
     assert "Buurtkamer in vijf wijken" in story() and core.repo.count_lessons() == 1
+
+
+def test_backfill_command_captures_tagged_posts_and_thread_replies_page_by_page(fake, settings):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    for n in range(430):  # three pages of 200
+        post = fake.new_post(TOWN, ANNA, f"Bericht {n}: inloopspreekuur in dorp {n}. #wmo")
+        if n % 50 == 0:
+            fake.reactions.setdefault(post["id"], []).append(
+                {"user_id": BRAM, "post_id": post["id"], "emoji_name": "bulb", "create_at": post["create_at"]})
+    root = fake.new_post(TOWN, ANNA, "Wie heeft ervaring met een repaircafé in de bibliotheek?")
+    reply = fake.new_post(TOWN, CEES, "Wij: vrijwilligers repareren, het afval daalde. #afval", root_id=root["id"])
+    fake.reactions[reply["id"]] = [{"user_id": BRAM, "post_id": reply["id"], "emoji_name": "bulb", "create_at": 1}]
+    env = {"LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake", "MATTERMOST_URL": fake.url,
+           "MATTERMOST_TOKEN": fake.token, "LEERKRING_LANGUAGE": "en"}
+    for _ in range(2):  # a second run changes nothing
+        result = CliRunner().invoke(cli, ["mattermost", "backfill", "--channel", TOWN], env=env,
+                                    catch_exceptions=False)
+        assert "432 messages read, 10 lessons captured or updated" in result.output, result.output
+    core = bootstrap(mm_settings(settings, fake), embedder=HashingEmbedder())
+    texts = [lesson.text for lesson in core.repo.iter_lessons()]
+    core.close()
+    assert len(texts) == 10 and sum(text.startswith("Bericht ") for text in texts) == 9
+    assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)
+    pages = [c for c in fake.calls if c.path == f"/channels/{TOWN}/posts"]
+    assert len(pages) == 6  # three pages per run

@@ -595,3 +595,23 @@ def test_a_saved_thread_follows_replies_added_edited_and_deleted_after_capture(f
     fake.wait_for(lambda: "woningcorporatie" not in story())
     assert "Buurtkamer in vijf wijken" in story() and "per maand" in story()
     assert core.repo.get_lesson(1) is not None and len(list(core.repo.iter_lessons())) == 1
+
+
+def test_backfill_pages_through_long_history_and_reads_thread_replies(fake, slack):
+    from bot.handlers.slack.run import backfill
+
+    core, adapter = slack
+    bulb = [{"name": "bulb", "users": [BRAM], "count": 1}]
+    for n in range(450):  # three pages of 200
+        extra = {"reactions": bulb} if n % 50 == 0 else {}
+        fake.post(PUBLIC, ANNA, f"Bericht {n}: inloopspreekuur in dorp {n}. #wmo", **extra)
+    parent = fake.post(PUBLIC, ANNA, "Wie heeft ervaring met een repaircafé in de bibliotheek?")
+    fake.post(PUBLIC, CEES, "Wij: vrijwilligers repareren, het afval daalde. #afval", thread_ts=parent["ts"],
+              reactions=bulb)
+    seen_before = len(fake.called("conversations.history"))
+    assert backfill(core, adapter, PUBLIC, None) == (452, 10)
+    assert len(fake.called("conversations.history")) - seen_before == 3
+    texts = [lesson.text for lesson in core.repo.iter_lessons()]
+    assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)  # the tagged reply
+    assert sum(text.startswith("Bericht ") for text in texts) == 9
+    assert backfill(core, adapter, PUBLIC, None) == (452, 10) and core.repo.count_lessons() == 10

@@ -219,9 +219,20 @@ class FakeMattermost:
         parts = path.strip("/").split("/")
         method = request.method
         try:
+            if method == "GET" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "posts":
+                return self._channel_posts(parts[1], request.query)
             return self._route(method, parts, body)
         except KeyError:
             return _json({"id": "app.not_found", "message": "Not found", "status_code": 404}, 404)
+
+    def _channel_posts(self, channel_id: str, query: Any) -> web.Response:
+        """GET channels/{id}/posts: a page of the channel's posts (replies included), newest first, each
+        with its reactions in `metadata` as the server adds them."""
+        page, per_page = int(query.get("page", 0)), min(int(query.get("per_page", 60)), 200)
+        posts = sorted((p for p in self.posts.values() if p["channel_id"] == channel_id),
+                       key=lambda p: -p["create_at"])[page * per_page:(page + 1) * per_page]
+        shown = {p["id"]: {**p, "metadata": {"reactions": self.reactions.get(p["id"], [])}} for p in posts}
+        return _json({"order": [p["id"] for p in posts], "posts": shown, "next_post_id": "", "prev_post_id": ""})
 
     def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
         match parts:

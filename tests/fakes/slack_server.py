@@ -46,6 +46,14 @@ class Call:
     token: str
 
 
+def _page(messages: list[dict[str, Any]], p: dict[str, Any]) -> dict[str, Any]:
+    """One page of a history as Slack pages it: `limit` messages from `cursor`, and the next cursor."""
+    start, limit = int(p.get("cursor") or 0), min(int(p.get("limit") or 100), 1000)
+    more = start + limit < len(messages)
+    return {"ok": True, "messages": messages[start:start + limit], "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+
 @dataclass
 class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -284,17 +292,23 @@ class FakeSlack:
                 "permalink": f"https://gemeenten.slack.test/archives/{p['channel']}/p{stamp}"}
 
     def api_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, between `oldest` and `latest`, a page of `limit` at a time."""
         messages = [m for m in self.messages.get(p["channel"], []) if m.get("thread_ts", m["ts"]) == m["ts"]]
-        if p.get("latest") and p.get("inclusive"):
-            messages = [m for m in messages if m["ts"] == p["latest"]]
-        return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        if p.get("latest"):
+            messages = [m for m in messages if float(m["ts"]) < float(p["latest"])
+                        or (inclusive and m["ts"] == p["latest"])]
+        if p.get("oldest"):
+            messages = [m for m in messages if float(m["ts"]) > float(p["oldest"])
+                        or (inclusive and m["ts"] == p["oldest"])]
+        return _page(list(reversed(messages)), p)
 
     def api_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         thread = [m for m in self.messages.get(p["channel"], [])
                   if m["ts"] == p["ts"] or m.get("thread_ts") == p["ts"]]
         if p.get("latest") and p.get("inclusive") and p.get("limit") in ("1", 1):
             thread = [m for m in self.messages.get(p["channel"], []) if m["ts"] == p["latest"]]
-        return {"ok": True, "messages": thread, "has_more": False}
+        return _page(thread, p)
 
     def api_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(p["channel"])

@@ -12,6 +12,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIServer, make_server
@@ -21,7 +22,7 @@ from mattermostautodriver import TypedDriver, Websocket
 
 from bot.bootstrap import App as Core
 from bot.digest import DigestScheduler, parse_channels
-from bot.errors import ConfigurationError
+from bot.errors import ConfigurationError, LeerkringError
 from bot.handlers.mattermost.adapter import MattermostAdapter
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.gateway import driver_options
@@ -29,6 +30,7 @@ from bot.handlers.slack.run import _QuietHandler, _ThreadingServer
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
+BACKFILL_PAGE = 200  # posts per page of a channel's history
 IN_FLIGHT = 64  # events handled at once before the websocket waits
 
 
@@ -187,6 +189,48 @@ class MattermostBot:
             self.server.server_close()
         self._pool.shutdown(wait=True)
         self.driver.close()
+
+
+def backfill(adapter: MattermostAdapter, channel_id: str, since: datetime | None,
+             progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Capture every post in a channel's history that carries a capture emoji, replies in threads included
+    (a tagged thread root becomes the thread's story), page by page, newest first, back to `since`.
+
+    Re-running is safe (the same post updates its one lesson). Returns (posts seen, lessons captured)."""
+    oldest = int(since.timestamp() * 1000) if since else 0
+    seen = captured = page = 0
+    while True:
+        response = adapter.driver.posts.get_posts_for_channel(channel_id, page=page, per_page=BACKFILL_PAGE)
+        order = response.get("order") or []
+        posts = response.get("posts") or {}
+        for post in (posts[i] for i in order if i in posts):
+            if post.get("create_at", 0) < oldest:
+                return seen, captured
+            seen += 1
+            if progress:
+                progress(1)
+            tagger = _tagger(adapter, post)
+            if tagger is None or post.get("type") or post.get("user_id") == adapter.bot_user_id:
+                continue
+            try:
+                adapter.capture_post(post, tagger=tagger)
+                captured += 1
+            except LeerkringError as exc:
+                log.info("backfill: post %s skipped (%s)", post.get("id"), exc.key)
+        if len(order) < BACKFILL_PAGE:
+            return seen, captured
+        page += 1
+
+
+def _tagger(adapter: MattermostAdapter, post: dict[str, Any]) -> str | None:
+    """Who tagged `post` with a capture emoji (the first to), or None."""
+    reactions = (post.get("metadata") or {}).get("reactions")
+    if reactions is None and post.get("has_reactions"):
+        reactions = adapter.driver.reactions.get_reactions(post["id"]) or []
+    for reaction in reactions or []:
+        if reaction.get("emoji_name") in adapter.emojis and reaction.get("user_id") != adapter.bot_user_id:
+            return str(reaction["user_id"])
+    return None
 
 
 def run(core: Core) -> None:

@@ -118,7 +118,8 @@ def start_digest(core: Core, bolt: App) -> DigestScheduler:
 
 def backfill(core: Core, adapter: SlackAdapter, channel: str, since: datetime | None,
              progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Capture every message in a channel's history that carries a capture emoji.
+    """Capture every message in a channel's history that carries a capture emoji, replies in threads
+    included (a tagged thread parent becomes the thread's story), page by page.
 
     Re-running is safe (the same message updates its one lesson); rate limits are retried by the client.
     Returns (messages seen, lessons captured).
@@ -131,20 +132,28 @@ def backfill(core: Core, adapter: SlackAdapter, channel: str, since: datetime | 
         response = client.conversations_history(channel=channel, cursor=cursor, limit=200,
                                                 oldest=str(since.timestamp()) if since else "0")
         for message in response.get("messages") or []:
-            seen += 1
-            taggers = [user for reaction in message.get("reactions") or []
-                       if reaction.get("name") in adapter.emojis for user in reaction.get("users") or []]
-            if taggers and message.get("text"):
-                try:
-                    adapter.capture_message(team_id=team_id, channel_id=channel, message=dict(message),
-                                            tagger=taggers[0])
-                    captured += 1
-                except LeerkringError as exc:
-                    log.info("backfill: message %s skipped (%s)", message.get("ts"), exc.key)
-            if progress:
-                progress(1)
+            replies = adapter.gateway.thread(channel, message["ts"])[1:] if message.get("reply_count") else []
+            for each in (message, *replies):
+                seen += 1
+                captured += _backfill_one(adapter, team_id, channel, each)
+                if progress:
+                    progress(1)
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return seen, captured
+
+
+def _backfill_one(adapter: SlackAdapter, team_id: str, channel: str, message: dict[str, Any]) -> int:
+    """Capture one message of the history if someone tagged it; 1 when it was captured."""
+    taggers = [user for reaction in message.get("reactions") or []
+               if reaction.get("name") in adapter.emojis for user in reaction.get("users") or []]
+    if not taggers or not message.get("text"):
+        return 0
+    try:
+        adapter.capture_message(team_id=team_id, channel_id=channel, message=dict(message), tagger=taggers[0])
+        return 1
+    except LeerkringError as exc:
+        log.info("backfill: message %s skipped (%s)", message.get("ts"), exc.key)
+        return 0
 
 
