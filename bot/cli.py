@@ -366,7 +366,7 @@ def mattermost_backfill(ctx: click.Context, channel: str, since: datetime | None
                                       progress=bar.update)
         bot.driver.close()
     except LeerkringError as exc:
-        _fail(exc)
+        _fail(exc, app.settings.default_language)
     finally:
         app.close()
     click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))

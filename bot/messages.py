@@ -172,6 +172,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "digest.open": {"nl": "Vragen die nog op een antwoord wachten:", "en": "Questions still waiting for an answer:"},
     "digest.helpful": {"nl": "Meest nuttig gevonden:", "en": "Found most helpful:"},
     "digest.no_theme": {"nl": "overig", "en": "other"},
+    # -- the lesson form (labels of at most 24 characters: Mattermost's limit) ----------------------
+    "form.title": {"nl": "Bewaar als les", "en": "Save as lesson"},
+    "form.title_edit": {"nl": "Les bewerken", "en": "Edit lesson"},
+    "form.submit": {"nl": "Bewaar", "en": "Save"},
+    "form.text": {"nl": "Het verhaal", "en": "The story"},
+    "form.municipality": {"nl": "Gemeente of organisatie", "en": "Municipality"},
+    "form.themes": {"nl": "Thema's (met komma's)", "en": "Themes (with commas)"},
+    "form.outcome": {"nl": "Uitkomst", "en": "Outcome"},
+    "form.learned": {"nl": "Wat is er geleerd?", "en": "What was learned?"},
+    "form.contact": {"nl": "Contactpersoon", "en": "Contact person"},
+    "form.edit": {"nl": "Bewerken", "en": "Edit"},
+    "form.undo": {"nl": "Ongedaan maken", "en": "Undo"},
     # -- statistics (table and chart) -------------------------------------------------------------
     "stats.lessons": {"nl": "Lessen: {count}", "en": "Lessons: {count}"},
     "stats.outcomes": {"nl": "Uitkomst", "en": "Outcome"},
@@ -251,6 +263,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "en": "SLACK_SIGNING_SECRET is not set (needed for HTTP mode)."},
     "config.mattermost": {"nl": "MATTERMOST_URL en MATTERMOST_TOKEN zijn nodig.",
                           "en": "MATTERMOST_URL and MATTERMOST_TOKEN are required."},
+    "config.mattermost_not_member": {
+        "nl": "Leerkring is geen lid van kanaal {channel}: nodig de bot uit (/invite @{bot}) en probeer het opnieuw.",
+        "en": "Leerkring is not a member of channel {channel}: invite the bot (/invite @{bot}) and try again."},
     "config.mattermost_login": {"nl": "Inloggen bij Mattermost met MATTERMOST_TOKEN lukte niet.",
                                 "en": "Logging in to Mattermost with MATTERMOST_TOKEN failed."},
     "config.model_missing": {"nl": "LEERKRING_EMBEDDING_MODEL ontbreekt.",

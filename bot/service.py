@@ -329,7 +329,8 @@ class LeerkringService(PeerLearning):
     def my_lessons(self, ref: PersonRef) -> list[Lesson]:
         return self.repo.lessons_of_person(ref.platform, ref.user_id)
 
-    def delete_lesson(self, ref: PersonRef, lesson_id: int) -> Lesson:
+    def own_lesson(self, ref: PersonRef, lesson_id: int) -> Lesson:
+        """The lesson, if `ref` saved it or is its contact: the people who may edit or delete it."""
         lesson = self.repo.get_lesson(lesson_id)
         if lesson is None:
             raise NotFoundError(short_id=f"#{lesson_id}")
@@ -338,6 +339,10 @@ class LeerkringService(PeerLearning):
             mine.add((lesson.contact.platform, lesson.contact.user_id))
         if (ref.platform, ref.user_id) not in mine:
             raise PermissionDenied()
+        return lesson
+
+    def delete_lesson(self, ref: PersonRef, lesson_id: int) -> Lesson:
+        lesson = self.own_lesson(ref, lesson_id)
         self.repo.delete_lesson(lesson_id)
         self._index()
         return lesson

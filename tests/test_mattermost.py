@@ -115,7 +115,8 @@ def test_reaction_captures_a_post_with_permalink_and_confirms_privately(fake, mm
     fake.react(BRAM, post["id"])
     note = fake.wait_for(lambda: ephemeral_for(fake, BRAM))[0]
     assert "Bewaard als les #1" in note["post"]["message"] and "Zwolle" in note["post"]["message"]
-    assert note["post"]["props"]["attachments"][0]["actions"][0]["integration"]["context"]["action"] == "undo"
+    buttons = note["post"]["props"]["attachments"][0]["actions"]
+    assert [b["integration"]["context"]["action"] for b in buttons] == ["edit", "undo"]
     lesson = core.repo.get_lesson(1)
     assert lesson.contact.user_id == ANNA and lesson.captured_by.user_id == BRAM
     assert lesson.source.permalink == f"{fake.url}/gemeenten/pl/{post['id']}"
@@ -441,3 +442,70 @@ def test_backfill_command_captures_tagged_posts_and_thread_replies_page_by_page(
     assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)
     pages = [c for c in fake.calls if c.path == f"/channels/{TOWN}/posts"]
     assert len(pages) == 6  # three pages per run
+
+
+def dialog_submission(fake: FakeMattermost, user: str, values: dict[str, str]) -> dict[str, Any]:
+    opened = fake.dialogs[-1]
+    return {"type": "dialog_submission", "callback_id": opened["dialog"]["callback_id"],
+            "state": opened["dialog"]["state"], "user_id": user, "channel_id": TOWN, "team_id": TEAM,
+            "submission": values, "cancelled": False}
+
+
+def test_the_lesson_form_saves_a_new_lesson_and_the_edit_button_changes_it(fake, mm):
+    core, bot, base = mm
+    body = urlencode({"channel_id": TOWN, "team_id": TEAM, "text": "les", "token": "cmd-token", "user_id": ANNA,
+                      "trigger_id": fake.issue_trigger(), "command": "/leerkring"}).encode()
+    request = urllib.request.Request(base + "/mattermost/command", data=body,
+                                     headers={"Authorization": "Token cmd-token"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    dialog = fake.dialogs[-1]
+    assert dialog["url"] == bot.adapter.dialog_url and dialog["dialog"]["title"] == "Bewaar als les"
+    names = [e["name"] for e in dialog["dialog"]["elements"]]
+    assert names == ["text", "municipality", "themes", "outcome", "learned", "contact"]
+
+    empty = dialog_submission(fake, ANNA, {"text": "  "})
+    status, answer = post_json(base + "/mattermost/dialog", empty)
+    assert status == 200 and "text" in answer["errors"] and core.repo.count_lessons() == 0
+    someone_else = dialog_submission(fake, BRAM, {"text": "Een verhaal van een ander."})
+    assert post_json(base + "/mattermost/dialog", someone_else)[0] == 403  # the form was opened for Anna
+    values = {"text": "Wijkbudget via loting van een bewonersjury.", "municipality": "Utrecht",
+              "themes": "wijkbudget, loting", "outcome": "mixed", "learned": "Toetsing vooraf regelen.",
+              "contact": BRAM}
+    status, answer = post_json(base + "/mattermost/dialog", dialog_submission(fake, ANNA, values))
+    assert status == 200 and answer == {}
+    lesson = core.repo.get_lesson(1)
+    assert (lesson.municipality, lesson.themes, lesson.outcome.value, lesson.learned) == (
+        "Utrecht", ["wijkbudget", "loting"], "mixed", "Toetsing vooraf regelen.")
+    assert lesson.contact.user_id == BRAM and lesson.source.channel_id == TOWN
+    confirmation = fake.wait_for(lambda: ephemeral_for(fake, ANNA))[-1]
+    edit_button = next(a for a in confirmation["post"]["props"]["attachments"][0]["actions"] if a["id"] == "edit")
+
+    context = edit_button["integration"]["context"]
+    status, _ = post_json(base + "/mattermost/action", {"user_id": CEES, "context": context,
+                                                         "trigger_id": fake.issue_trigger()})
+    assert len(fake.dialogs) == 1  # Cees neither saved the lesson nor is its contact: no form
+    post_json(base + "/mattermost/action", {"user_id": ANNA, "context": context, "trigger_id": fake.issue_trigger()})
+    edit_form = fake.dialogs[-1]["dialog"]
+    defaults = {e["name"]: e.get("default") for e in edit_form["elements"]}
+    assert edit_form["title"] == "Les bewerken" and defaults["municipality"] == "Utrecht"
+    assert defaults["outcome"] == "mixed" and defaults["contact"] == BRAM
+    status, _ = post_json(base + "/mattermost/dialog",
+                          dialog_submission(fake, ANNA, {**values, "outcome": "worked", "themes": "wijkbudget"}))
+    edited = core.repo.get_lesson(1)
+    assert status == 200 and edited.outcome.value == "worked" and edited.themes == ["wijkbudget"]
+    assert core.repo.count_lessons() == 1 and edited.edited_by_form
+
+
+def test_backfill_of_a_channel_the_bot_is_not_in_says_how_to_fix_it(fake, settings):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    fake.add_channel("closed000000000000000000000", "closed", "P", [ANNA], bot=False)
+    env = {"LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake", "MATTERMOST_URL": fake.url,
+           "MATTERMOST_TOKEN": fake.token}
+    result = CliRunner().invoke(cli, ["mattermost", "backfill", "--channel", "closed000000000000000000000"], env=env)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "geen lid van kanaal closed000000000000000000000" in result.output and "/invite @leerkring" in result.output

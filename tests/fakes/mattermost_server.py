@@ -41,6 +41,8 @@ class FakeMattermost:
     reactions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ephemeral: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[dict[str, Any]] = field(default_factory=list)
+    dialogs: list[dict[str, Any]] = field(default_factory=list)  # dialogs opened
+    triggers: set[str] = field(default_factory=set)  # trigger ids issued and not used yet
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # "POST /api/v4/posts" -> statuses
     token: str = "bot-token"
@@ -95,10 +97,11 @@ class FakeMattermost:
         self.users[user_id] = {"id": user_id, "username": username, "first_name": first, "last_name": last,
                                "locale": locale, "is_bot": is_bot, "delete_at": 0}
 
-    def add_channel(self, channel_id: str, name: str, kind: str, members: list[str]) -> None:
+    def add_channel(self, channel_id: str, name: str, kind: str, members: list[str], *, bot: bool = True) -> None:
+        """A channel; the bot is a member unless `bot` is False (then the server refuses it the channel's posts)."""
         self.channels[channel_id] = {"id": channel_id, "name": name, "display_name": name, "type": kind,
                                      "team_id": TEAM if kind in "OP" else ""}
-        self.members[channel_id] = set(members) | {BOT}
+        self.members[channel_id] = set(members) | ({BOT} if bot else set())
 
     def new_post(self, channel_id: str, user_id: str, message: str, root_id: str = "") -> dict[str, Any]:
         now = int(time.time() * 1000) + next(self._seq)
@@ -219,11 +222,65 @@ class FakeMattermost:
         parts = path.strip("/").split("/")
         method = request.method
         try:
+            if not self._bot_may(method, parts, body):
+                return _json({"id": "api.context.permissions.app_error", "status_code": 403,
+                              "message": "You do not have the appropriate permissions.", "detailed_error": "",
+                              "request_id": uuid.uuid4().hex[:26]}, 403)
             if method == "GET" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "posts":
                 return self._channel_posts(parts[1], request.query)
             return self._route(method, parts, body)
         except KeyError:
             return _json({"id": "app.not_found", "message": "Not found", "status_code": 404}, 404)
+
+    def _bot_may(self, method: str, parts: list[str], body: Any) -> bool:
+        """A bot account without system-admin rights reads and posts only in channels it is a member of."""
+        channel = None
+        match parts:
+            case ["channels", channel_id, "posts"]:
+                channel = channel_id
+            case ["posts"] if method == "POST":
+                channel = (body or {}).get("channel_id")
+            case ["posts", "ephemeral"]:
+                channel = ((body or {}).get("post") or {}).get("channel_id")
+            case ["posts", post_id, *_] if post_id in self.posts:
+                channel = self.posts[post_id]["channel_id"]
+        return channel is None or BOT in self.members.get(channel, {BOT})
+
+    def issue_trigger(self) -> str:
+        """A trigger id, as the server puts in a slash command or button request; it opens one dialog."""
+        trigger = uuid.uuid4().hex
+        with self._lock:
+            self.triggers.add(trigger)
+        return trigger
+
+    def _open_dialog(self, body: dict[str, Any]) -> web.Response:
+        """POST actions/dialogs/open, checked as the server checks it: a trigger id it issued (once), a url,
+        a title and labels of at most 24 characters, known element types and the length limits."""
+        dialog = body.get("dialog") or {}
+        problems = []
+        with self._lock:
+            if body.get("trigger_id") not in self.triggers:
+                problems.append("api.interactive_message.decode_trigger_id.expired")
+            self.triggers.discard(body.get("trigger_id"))
+        if not body.get("url"):
+            problems.append("url missing")
+        if not dialog.get("title") or len(dialog["title"]) > 24:
+            problems.append("title")
+        for element in dialog.get("elements") or []:
+            limit = {"text": 150, "textarea": 3000}.get(element.get("type"))
+            if element.get("type") not in ("text", "textarea", "select", "bool", "radio"):
+                problems.append(f"type of {element.get('name')}")
+            if not element.get("name") or not element.get("display_name") or len(element["display_name"]) > 24:
+                problems.append(f"name or display_name of {element.get('name')}")
+            if limit and (element.get("max_length", 0) > limit or len(element.get("default") or "") > limit):
+                problems.append(f"length of {element.get('name')}")
+            if element.get("type") == "select" and not (element.get("options") or element.get("data_source")):
+                problems.append(f"options of {element.get('name')}")
+        if problems:
+            return _json({"id": "api.dialog.invalid", "message": "; ".join(problems), "status_code": 400}, 400)
+        with self._lock:
+            self.dialogs.append(body)
+        return _json({"status": "OK"})
 
     def _channel_posts(self, channel_id: str, query: Any) -> web.Response:
         """GET channels/{id}/posts: a page of the channel's posts (replies included), newest first, each
@@ -277,6 +334,8 @@ class FakeMattermost:
                 return _json(self.reactions.get(post_id, []))
             case ["posts", post_id]:
                 return _json(self.posts[post_id])
+            case ["actions", "dialogs", "open"] if method == "POST":
+                return self._open_dialog(body)
             case ["system", "ping"]:
                 return _json({"status": "OK"})
         raise KeyError("/".join(parts))

@@ -73,6 +73,7 @@ class MattermostAdapter(MattermostRequests):
         self.bot_username = bot_username
         self.gateway = MattermostGateway(driver, site_url)
         self.action_url = public_url.rstrip("/") + "/mattermost/action"
+        self.dialog_url = public_url.rstrip("/") + "/mattermost/dialog"
         self.signer = signer
         self.emojis = core.settings.mattermost_emojis
         core.service.access = self.gateway

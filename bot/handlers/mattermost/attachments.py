@@ -132,5 +132,6 @@ def plain(answer: Answer, hits: list[Hit]) -> str:
 
 def confirmation_attachment(lesson: Lesson, lang: str, *, action_url: str, signer: ActionSigner) -> Attachment:
     return {"fallback": lesson.short_id, "color": COLOURS[lesson.outcome], "actions": [
-        _button("↩️ " + ("Ongedaan maken" if lang == "nl" else "Undo"), action_url, signer,
+        _button("✏️ " + t("form.edit", lang), action_url, signer, {"action": "edit", "lesson": lesson.id}),
+        _button("↩️ " + t("form.undo", lang), action_url, signer,
                 {"action": "undo", "lesson": lesson.id}, "danger")]}

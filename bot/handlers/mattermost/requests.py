@@ -1,24 +1,27 @@
-"""Mattermost's HTTP requests to the bot: the slash command and button presses."""
+"""Mattermost's HTTP requests to the bot: the slash command, button presses and the lesson form."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mattermostautodriver import TypedDriver
 
 from bot.bootstrap import App as Core
-from bot.commands import CommandContext
+from bot.commands import COMMANDS, CommandContext, capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.mattermost.attachments import (
     ActionSigner,
     confirmation_attachment,
     escape,
 )
+from bot.handlers.mattermost.dialog import lesson_dialog, submitted
 from bot.handlers.mattermost.gateway import MattermostGateway
 from bot.messages import t
-from bot.model import Asker, Hit, PersonRef, Source
+from bot.model import Asker, Hit, Lesson, PersonRef, Source
+from bot.service import CaptureRequest
 
 log = logging.getLogger(__name__)
 PLATFORM = "mattermost"
@@ -32,6 +35,7 @@ class MattermostRequests:
     gateway: MattermostGateway
     bot_user_id: str
     action_url: str
+    dialog_url: str
     signer: ActionSigner
 
     if TYPE_CHECKING:
@@ -42,6 +46,7 @@ class MattermostRequests:
                    ) -> tuple[str, list[dict[str, Any]]]: ...
         def resolve(self, text: str) -> PersonRef | None: ...
         def upload_chart(self, user_id: str, data: dict[str, Any]) -> None: ...
+        def confirm(self, user_id: str, channel_id: str, lesson: Lesson, text: str, root_id: str = "") -> None: ...
         def create_post(self, channel_id: str, message: str, *, root_id: str | None = None,
                         props: dict[str, Any] | None = None, file_ids: list[str] | None = None
                         ) -> dict[str, Any]: ...
@@ -50,6 +55,13 @@ class MattermostRequests:
     def on_command(self, form: dict[str, str]) -> dict[str, Any]:
         user_id, channel_id, team_id = form.get("user_id", ""), form.get("channel_id", ""), form.get("team_id", "")
         asker = self.asker(user_id, channel_id, team_id, private_reply=True)
+        words = form.get("text", "").split()
+        if len(words) == 1 and COMMANDS.get(words[0].lower()) == "capture" and form.get("trigger_id"):
+            # `/leerkring les` without a story: the form
+            lang = asker.locale[:2] or self.core.settings.default_language
+            self.open_dialog(form["trigger_id"], lesson_dialog(
+                lang, {"user": user_id, "channel": channel_id, "team": team_id, "lesson": 0}, self.signer))
+            return {"response_type": "ephemeral", "text": ""}
         visibility, name = self.gateway.visibility(channel_id)
         trigger = form.get("trigger_id") or form.get("request_id") or ""
         ctx = CommandContext(asker=asker, person=self.person(user_id), prefix="/leerkring ", locale=asker.locale,
@@ -91,10 +103,58 @@ class MattermostRequests:
                 return {"ephemeral_text": t(exc.key, lang, **exc.params)}
             return {"update": {"message": t("delete.done", lang, short_id=lesson.short_id), "props": {}},
                     "ephemeral_text": t("delete.done", lang, short_id=lesson.short_id)}
+        if action == "edit":
+            try:
+                lesson = self.core.service.own_lesson(self.person(user_id), lesson_id)
+            except LeerkringError as exc:
+                return {"ephemeral_text": t(exc.key, lang, **exc.params)}
+            contact = lesson.contact.user_id if lesson.contact and lesson.contact.platform == PLATFORM else ""
+            self.open_dialog(payload.get("trigger_id", ""), lesson_dialog(
+                lang, {"user": user_id, "channel": lesson.source.channel_id, "team": lesson.source.workspace,
+                       "lesson": lesson.id}, self.signer, lesson, contact_user=contact))
+            return {}
         if action == "intro":
             asker = self.asker(user_id, payload.get("channel_id", ""), payload.get("team_id", ""))
             return {"ephemeral_text": self.introduce(asker, lesson_id, lang)}
         return {"ephemeral_text": t("error.generic", lang)}
+
+    def open_dialog(self, trigger_id: str, dialog: dict[str, Any]) -> None:
+        self.driver.integration_actions.open_interactive_dialog(trigger_id, self.dialog_url, dialog)
+
+    def on_dialog(self, payload: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+        """The lesson form was submitted (its state checked by the caller): save a new lesson, or the edited
+        one, marked as edited by a form so later edits of the message no longer overwrite it."""
+        user_id = payload.get("user_id", "")
+        lang = self.lang(user_id)
+        if payload.get("cancelled"):
+            return {}
+        values = submitted(payload)
+        if not values["text"]:
+            return {"errors": {"text": t("capture.empty", lang)}}
+        channel_id, team_id = str(state.get("channel") or ""), str(state.get("team") or "")
+        lesson = None
+        if state.get("lesson"):
+            try:
+                lesson = self.core.service.own_lesson(self.person(user_id), int(state["lesson"]))
+            except LeerkringError as exc:
+                return {"errors": {"text": t(exc.key, lang, **exc.params)}}
+        if lesson is not None:
+            source, author = lesson.source, lesson.captured_by
+        else:
+            visibility, name = self.gateway.visibility(channel_id)
+            source = Source(PLATFORM, team_id, channel_id, name, visibility, f"form-{uuid.uuid4().hex}")
+            author = self.person(user_id)
+        contact = self.person(values["contact"]) if values["contact"] else None
+        try:
+            result = self.core.service.capture(CaptureRequest(
+                text=values["text"], source=source, author=author, captured_by=self.person(user_id), contact=contact,
+                municipality=values["municipality"], themes=values["themes"], outcome=values["outcome"],
+                learned=values["learned"], edited_by_form=True, occurred_at=lesson.occurred_at if lesson else None))
+        except LeerkringError as exc:
+            return {"errors": {"text": t(exc.key, lang, **exc.params)}}
+        text = capture_confirmation(result.lesson, result.created, result.lang, result.notices)
+        self.confirm(user_id, channel_id, result.lesson, text)
+        return {}
 
     def introduce(self, asker: Asker, lesson_id: int, lang: str) -> str:
         """Open a group conversation of the asker, the lesson's contact and the bot (see service.introduction)."""

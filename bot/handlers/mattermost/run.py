@@ -19,12 +19,14 @@ from wsgiref.simple_server import WSGIServer, make_server
 
 import aiohttp
 from mattermostautodriver import TypedDriver, Websocket
+from mattermostautodriver.exceptions import NotEnoughPermissions
 
 from bot.bootstrap import App as Core
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.handlers.mattermost.adapter import MattermostAdapter
 from bot.handlers.mattermost.attachments import ActionSigner, escape
+from bot.handlers.mattermost.dialog import read_state
 from bot.handlers.mattermost.gateway import driver_options
 from bot.handlers.slack.run import _QuietHandler, _ThreadingServer
 
@@ -146,7 +148,8 @@ class MattermostBot:
             if path == "/healthz":
                 start_response("200 OK", [("Content-Type", "text/plain")])
                 return [b"ok"]
-            if environ.get("REQUEST_METHOD") != "POST" or path not in ("/mattermost/command", "/mattermost/action"):
+            if environ.get("REQUEST_METHOD") != "POST" or path not in ("/mattermost/command", "/mattermost/action",
+                                                                        "/mattermost/dialog"):
                 return respond(start_response, "404 Not Found", {"error": "not found"})
             length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
             raw = environ["wsgi.input"].read(length)
@@ -160,6 +163,12 @@ class MattermostBot:
                         return respond(start_response, "401 Unauthorized", {"text": "invalid token"})
                     return respond(start_response, "200 OK", self.adapter.on_command(form))
                 payload = json.loads(raw or b"{}")
+                if path == "/mattermost/dialog":
+                    state = read_state(payload, self.adapter.signer)
+                    if state is None:
+                        log.warning("mattermost: dialog submission without a valid state rejected")
+                        return respond(start_response, "403 Forbidden", {"error": "invalid request"})
+                    return respond(start_response, "200 OK", self.adapter.on_dialog(payload, state))
                 if not self.adapter.signer.verify(payload.get("context") or {}):
                     log.warning("mattermost: button request without a valid signature rejected")
                     return respond(start_response, "403 Forbidden", {"ephemeral_text": "invalid request"})
@@ -200,7 +209,11 @@ def backfill(adapter: MattermostAdapter, channel_id: str, since: datetime | None
     oldest = int(since.timestamp() * 1000) if since else 0
     seen = captured = page = 0
     while True:
-        response = adapter.driver.posts.get_posts_for_channel(channel_id, page=page, per_page=BACKFILL_PAGE)
+        try:
+            response = adapter.driver.posts.get_posts_for_channel(channel_id, page=page, per_page=BACKFILL_PAGE)
+        except NotEnoughPermissions as exc:  # the server lets a bot read only the channels it is in
+            raise ConfigurationError("config.mattermost_not_member", channel=channel_id,
+                                     bot=adapter.bot_username) from exc
         order = response.get("order") or []
         posts = response.get("posts") or {}
         for post in (posts[i] for i in order if i in posts):
