@@ -182,8 +182,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "form.outcome": {"nl": "Uitkomst", "en": "Outcome"},
     "form.learned": {"nl": "Wat is er geleerd?", "en": "What was learned?"},
     "form.contact": {"nl": "Contactpersoon", "en": "Contact person"},
+    "form.cancel": {"nl": "Annuleer", "en": "Cancel"},
     "form.edit": {"nl": "Bewerken", "en": "Edit"},
     "form.undo": {"nl": "Ongedaan maken", "en": "Undo"},
+    # -- buttons and fields under answers ---------------------------------------------------------
+    "button.introduce": {"nl": "Breng me in contact", "en": "Introduce me"},
+    "button.helpful": {"nl": "Nuttig", "en": "Helpful"},
+    "button.unhelpful": {"nl": "Niet nuttig", "en": "Not helpful"},
+    "button.keep_open": {"nl": "Houd mijn vraag open", "en": "Keep my question open"},
+    "answer.municipality": {"nl": "Gemeente", "en": "Municipality"},
+    "answer.outcome": {"nl": "Uitkomst", "en": "Outcome"},
     # -- statistics (table and chart) -------------------------------------------------------------
     "stats.lessons": {"nl": "Lessen: {count}", "en": "Lessons: {count}"},
     "stats.outcomes": {"nl": "Uitkomst", "en": "Outcome"},

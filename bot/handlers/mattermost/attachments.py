@@ -88,8 +88,8 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
         "title": escape(f"{lesson.short_id} {lesson.title}"),
         "text": text[:MAX_TEXT],
         "fields": [
-            {"short": True, "title": "Gemeente" if lang == "nl" else "Municipality", "value": place},
-            {"short": True, "title": "Uitkomst" if lang == "nl" else "Outcome",
+            {"short": True, "title": t("answer.municipality", lang), "value": place},
+            {"short": True, "title": t("answer.outcome", lang),
              "value": f"{OUTCOME_ICON[lesson.outcome]} {outcome_label(lesson.outcome, lang)} · {when}"},
             {"short": True, "title": t("answer.contact", lang), "value": contact_text(lesson, lang, usernames)},
         ],
@@ -99,11 +99,11 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
     base = {"lesson": lesson.id, "question": question_id}
     actions = []
     if can_introduce:
-        actions.append(_button("🤝 " + ("Breng me in contact" if lang == "nl" else "Introduce me"), action_url,
+        actions.append(_button("🤝 " + t("button.introduce", lang), action_url,
                                signer, {**base, "action": "intro"}, "primary"))
-    actions.append(_button("👍 " + ("Nuttig" if lang == "nl" else "Helpful"), action_url, signer,
+    actions.append(_button("👍 " + t("button.helpful", lang), action_url, signer,
                            {**base, "action": "helpful"}))
-    actions.append(_button("👎 " + ("Niet nuttig" if lang == "nl" else "Not helpful"), action_url, signer,
+    actions.append(_button("👎 " + t("button.unhelpful", lang), action_url, signer,
                            {**base, "action": "unhelpful"}))
     attachment["actions"] = actions
     return attachment

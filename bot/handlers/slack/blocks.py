@@ -80,10 +80,10 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
     value = json.dumps({"l": lesson.id, "q": question_id})
     buttons = []
     if can_introduce:
-        buttons.append(_button("🤝 " + ("Breng me in contact" if lang == "nl" else "Introduce me"),
+        buttons.append(_button("🤝 " + t("button.introduce", lang),
                                "leerkring_intro", value, "primary"))
-    buttons.append(_button("👍 " + ("Nuttig" if lang == "nl" else "Helpful"), "leerkring_helpful", value))
-    buttons.append(_button("👎 " + ("Niet nuttig" if lang == "nl" else "Not helpful"), "leerkring_unhelpful", value))
+    buttons.append(_button("👍 " + t("button.helpful", lang), "leerkring_helpful", value))
+    buttons.append(_button("👎 " + t("button.unhelpful", lang), "leerkring_unhelpful", value))
     blocks.append({"type": "actions", "block_id": f"lesson-{lesson.id}", "elements": buttons})
     return blocks
 
@@ -100,7 +100,7 @@ def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
         blocks = [_mrkdwn("\n".join([heading, *map(escape, answer_footer(answer, hits))]))]
         if answer.shown_kind(hits) is AnswerKind.NONE and answer.question_id and not answer.kept_open:
             blocks.append({"type": "actions", "elements": [
-                _button("📌 " + ("Houd mijn vraag open" if lang == "nl" else "Keep my question open"),
+                _button("📌 " + t("button.keep_open", lang),
                         "leerkring_keep_open", json.dumps({"q": answer.question_id}))]})
         return blocks, fallback
     blocks = [_mrkdwn(heading)]
@@ -124,8 +124,8 @@ def confirmation_blocks(text: str, lesson: Lesson, lang: str) -> list[Block]:
     return [
         _mrkdwn(escape(text)),
         {"type": "actions", "block_id": f"capture-{lesson.id}", "elements": [
-            _button("✏️ " + ("Bewerken" if lang == "nl" else "Edit"), "leerkring_edit", value),
-            _button("↩️ " + ("Ongedaan maken" if lang == "nl" else "Undo"), "leerkring_undo", value, "danger"),
+            _button("✏️ " + t("form.edit", lang), "leerkring_edit", value),
+            _button("↩️ " + t("form.undo", lang), "leerkring_undo", value, "danger"),
         ]},
     ]
 
@@ -136,7 +136,6 @@ OUTCOME_OPTIONS = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOW
 def lesson_modal(*, text: str, municipality: str, themes: list[str], outcome: Outcome, learned: str,
                  contact_user: str, metadata: dict[str, str], lang: str = "nl") -> Block:
     """The form behind the 'Bewaar als les' shortcut and the edit button."""
-    nl = lang != "en"
 
     def option(o: Outcome) -> Block:
         return {"text": {"type": "plain_text", "text": outcome_label(o, lang)}, "value": o.value}
@@ -154,24 +153,20 @@ def lesson_modal(*, text: str, municipality: str, themes: list[str], outcome: Ou
         contact["initial_user"] = contact_user
     return {
         "type": "modal", "callback_id": "leerkring_lesson",
-        "title": {"type": "plain_text", "text": "Bewaar als les" if nl else "Save as lesson"},
-        "submit": {"type": "plain_text", "text": "Bewaar" if nl else "Save"},
-        "close": {"type": "plain_text", "text": "Annuleer" if nl else "Cancel"},
+        "title": {"type": "plain_text", "text": t("form.title", lang)},
+        "submit": {"type": "plain_text", "text": t("form.submit", lang)},
+        "close": {"type": "plain_text", "text": t("form.cancel", lang)},
         "private_metadata": json.dumps(metadata),
         "blocks": [
-            text_input("text", "Het verhaal" if nl else "The story", text, multiline=True, optional=False),
-            text_input("municipality", "Gemeente of organisatie" if nl else "Municipality or organisation",
-                       municipality, limit=150),
-            text_input("themes", "Thema's (gescheiden door komma's)" if nl else "Themes (comma separated)",
-                       ", ".join(themes), limit=300),
-            {"type": "input", "block_id": "outcome", "label": {"type": "plain_text", "text": "Uitkomst" if nl
-                                                                else "Outcome"},
+            text_input("text", t("form.text", lang), text, multiline=True, optional=False),
+            text_input("municipality", t("form.municipality", lang), municipality, limit=150),
+            text_input("themes", t("form.themes", lang), ", ".join(themes), limit=300),
+            {"type": "input", "block_id": "outcome", "label": {"type": "plain_text", "text": t("form.outcome", lang)},
              "element": {"type": "static_select", "action_id": "value",
                          "options": [option(o) for o in OUTCOME_OPTIONS], "initial_option": option(outcome)}},
-            text_input("learned", "Wat is er geleerd, en waarom?" if nl else "What was learned, and why?", learned,
-                       multiline=True),
+            text_input("learned", t("form.learned", lang), learned, multiline=True),
             {"type": "input", "block_id": "contact", "optional": True,
-             "label": {"type": "plain_text", "text": "Contactpersoon" if nl else "Contact person"},
+             "label": {"type": "plain_text", "text": t("form.contact", lang)},
              "element": contact},
         ],
     }
