@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     keep_questions_open: bool = Field(default=True, alias="LEERKRING_KEEP_QUESTIONS_OPEN")
     question_max_age_days: int = Field(default=90, ge=1, alias="LEERKRING_QUESTION_MAX_AGE_DAYS")
     digest_cron: str = Field(default="0 9 * * mon", alias="LEERKRING_DIGEST_CRON")
+    # how often a platform's process looks for answers saved by other processes to its askers' questions
+    followup_seconds: float = Field(default=30.0, gt=0, alias="LEERKRING_FOLLOWUP_SECONDS")
     digest_channels: str = Field(default="", alias="LEERKRING_DIGEST_CHANNELS")
 
     # -- Slack ----------------------------------------------------------------------------------

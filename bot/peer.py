@@ -66,16 +66,40 @@ class PeerLearning:
                 continue  # nobody needs to be told about their own lesson
             if question.id != explicit and not self._lesson_answers(question, lesson):
                 continue
-            if not self._may_see(question, lesson) or not self.repo.answer_question(question.id, lesson.id):
+            if not self._may_see(question, lesson):
                 continue
-            answered.append(question)
-            notify = self.notifiers.get(question.platform)
-            if notify is not None:
-                try:
-                    notify(question, lesson)
-                except Exception:
-                    log.exception("telling the asker of question %d failed", question.id)
+            if question.platform not in self.notifiers:  # another process, on the asker's platform, tells them
+                if self.repo.propose_answer(question.id, lesson.id):
+                    answered.append(question)
+                continue
+            if self.repo.answer_question(question.id, lesson.id):
+                answered.append(question)
+                self._tell(question, lesson)
         return answered
+
+    def deliver_pending(self, platform: str) -> int:
+        """Tell the askers on `platform` about answers that lessons saved elsewhere (by another platform's
+        process, the console or an import) gave their open questions. Returns how many were told."""
+        if platform not in self.notifiers:
+            return 0
+        told = 0
+        for question, lesson_id in self.repo.pending_answers(platform):
+            lesson = self.repo.get_lesson(lesson_id)
+            if lesson is None or lesson.deleted:
+                self.repo.drop_pending(question.id)
+            elif self.repo.claim_pending(question.id) and self._tell(question, lesson):
+                told += 1
+        return told
+
+    def _tell(self, question: OpenQuestion, lesson: Lesson) -> bool:
+        """Tell the asker; when that fails the answer is pending again, to be told on a later round."""
+        try:
+            self.notifiers[question.platform](question, lesson)
+            return True
+        except Exception:
+            log.exception("telling the asker of question %d failed; it will be tried again", question.id)
+            self.repo.unclaim_answer(question.id)
+            return False
 
     def _lesson_answers(self, question: OpenQuestion, lesson: Lesson) -> bool:
         """The same decision as asking: the lesson is a match for the question, under its filters."""

@@ -28,6 +28,23 @@ def test_an_open_question_is_answered_when_a_matching_lesson_arrives(app):
     assert "Er staan geen open vragen." in run(app, ["/open"], user="Anna")
 
 
+def test_an_asker_who_could_not_be_told_is_told_on_a_later_round_once(app):
+    app.service.ask("Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?", asker())
+    told: list[str] = []
+
+    def unreachable(question, lesson):  # type: ignore[no-untyped-def]
+        raise ConnectionError("the chat server is away")
+
+    app.service.notifiers["console"] = unreachable
+    capture(app.service, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren in de buurt. #mobiliteit\n"
+                         "gemeente: Houten")
+    assert [q.user_id for q, _ in app.repo.pending_answers("console")] == [BRAM.user_id]
+    app.service.notifiers["console"] = lambda question, lesson: told.append(lesson.municipality)
+    assert app.service.deliver_pending("console") == 1 and told == ["Houten"]
+    assert app.service.deliver_pending("console") == 0 and told == ["Houten"]
+    assert app.repo.pending_answers("console") == [] and app.service.open_questions() == []
+
+
 def test_a_lesson_can_answer_a_question_explicitly_and_askers_close_their_own(app):
     run(app, ["Hoe krijg je ambtenaren enthousiast voor leren van andere gemeenten?"], user="Bram")
     run(app, ["Wat is een goede aanpak voor laaggeletterdheid?"], user="Bram")

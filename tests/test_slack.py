@@ -443,6 +443,56 @@ def test_an_open_question_gets_a_direct_message_when_answered(fake, slack):
     assert "📬" in dm["text"] and "Houten" in dm["text"] and f"<@{ANNA}>" in dm["text"]
 
 
+def test_an_answer_saved_by_the_mattermost_process_reaches_the_slack_asker(fake, slack, settings, tmp_path):
+    """Two processes on one database, one per platform: the Mattermost bot saves the lesson, and only the
+    Slack bot can tell the Slack asker. The question is answered once the asker has been told."""
+    from fakes.mattermost_server import FakeMattermost
+    from pydantic import SecretStr
+
+    from bot.followup import FollowUps
+    from bot.handlers.mattermost.run import MattermostBot
+
+    core, _ = slack
+    mention(fake, CEES, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
+    fake.wait_for(lambda: [p for p in bot_posts(fake) if "blocks" in p])
+    assert [q.user_id for q in core.service.open_questions()] == [CEES]
+
+    mm = FakeMattermost()
+    dirk, eva, town = "dirkid00000000000000000000", "evaid000000000000000000000", "townsquare0000000000000000"
+    mm.add_user(dirk, "dirk", first="Dirk", last="Bos")
+    mm.add_user(eva, "eva", first="Eva", last="Smit")
+    mm.add_channel(town, "town-square", "O", [dirk, eva])
+    mm.start()
+    mm_core = bootstrap(settings.model_copy(update={
+        "mattermost_url": mm.url, "mattermost_token": SecretStr(mm.token), "index_dir": tmp_path / "mm-index",
+        "mattermost_public_url": "http://127.0.0.1:9"}), embedder=HashingEmbedder())
+    bot = MattermostBot(mm_core, reconnect_base=0.05)
+    bot.start_websocket()
+    followups = None
+    try:
+        assert bot.websocket.connected.wait(10)
+        post = mm.new_post(town, dirk, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren nu in de buurt. "
+                                       "#mobiliteit\ngemeente: Houten")
+        mm.react(eva, post["id"])
+        mm.wait_for(lambda: mm_core.repo.count_lessons() == 1)
+        # the Mattermost process cannot reach Cees: the answer waits for the Slack process
+        pending = core.repo.pending_answers("slack")
+        assert [(q.user_id, lesson) for q, lesson in pending] == [(CEES, 1)]
+        assert core.service.open_questions() == [] and not [p for p in bot_posts(fake) if p["channel"] == CEES]
+        followups = FollowUps(core.service, "slack", interval=0.2).start()
+        dm = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"] == CEES])[0]
+        assert "📬" in dm["text"] and "Houten" in dm["text"] and "Dirk Bos" in dm["text"]
+        assert core.repo.pending_answers("slack") == []
+        time.sleep(0.5)  # later rounds tell nobody again
+        assert len([p for p in bot_posts(fake) if p["channel"] == CEES]) == 1
+    finally:
+        if followups is not None:
+            followups.stop()
+        bot.stop()
+        mm_core.close()
+        mm.stop()
+
+
 def test_a_declined_contact_gets_no_introduction_button(fake, slack):
     core, _ = slack
     seed(fake, core)

@@ -88,6 +88,10 @@ class ConsoleAdapter:
                 self._reply(line.rstrip("\n"))
 
     def _reply(self, line: str) -> None:
+        try:  # answers to console questions that lessons saved by the chat bots gave meanwhile
+            self.app.service.deliver_pending(PLATFORM)
+        except Exception:
+            log.exception("console: delivering pending answers failed")
         reply = self.handle(line)
         if reply is not None:
             self._write(reply.text)

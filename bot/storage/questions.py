@@ -19,6 +19,12 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _open_question(r: QuestionRow) -> OpenQuestion:
+    return OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
+                        aware(r.asked_at) or utcnow(), dict(r.filters or {}),
+                        Visibility(r.channel_visibility or "private"))
+
+
 class QuestionStore:
     """The question and feedback half of the repository."""
 
@@ -48,17 +54,44 @@ class QuestionStore:
                                                           QuestionRow.asked_at < cutoff).values(status="expired"))
             rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
                                    .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
-            return [OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
-                                 aware(r.asked_at) or utcnow(), dict(r.filters or {}),
-                                 Visibility(r.channel_visibility or "private")) for r in rows]
+            return [_open_question(r) for r in rows]
 
+    # An open question a lesson answers is "answered" once its asker has been told. A process that cannot
+    # reach the asker's platform leaves the answer "pending", and a process that can tells them later.
     def answer_question(self, question_id: int, lesson_id: int) -> bool:
-        """Mark an open question answered by a lesson; False when it was not open (any more)."""
+        """Claim an open question to tell its asker about `lesson_id` now; False when it was not open."""
+        return self._move(question_id, "open", status="answered", answered=True, answer_lesson_id=lesson_id,
+                          notified_at=utcnow())
+
+    def propose_answer(self, question_id: int, lesson_id: int) -> bool:
+        """Note that `lesson_id` answers an open question whose asker this process cannot reach."""
+        return self._move(question_id, "open", status="pending", answer_lesson_id=lesson_id)
+
+    def pending_answers(self, platform: str, limit: int = 200) -> list[tuple[OpenQuestion, int]]:
+        """Questions asked on `platform` with an answer their askers have not been told yet, oldest first."""
+        with self.db.session() as session:
+            rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "pending",
+                                                             QuestionRow.platform == platform)
+                                   .order_by(QuestionRow.id).limit(limit))
+            return [(_open_question(r), int(r.answer_lesson_id or 0)) for r in rows]
+
+    def claim_pending(self, question_id: int) -> bool:
+        """Claim a pending answer to tell its asker now (one process of several wins)."""
+        return self._move(question_id, "pending", status="answered", answered=True, notified_at=utcnow())
+
+    def unclaim_answer(self, question_id: int) -> bool:
+        """Telling the asker failed: the answer goes back to pending, to be told later."""
+        return self._move(question_id, "answered", status="pending", answered=False, notified_at=None)
+
+    def drop_pending(self, question_id: int) -> bool:
+        """The pending answer's lesson is gone: the question is open again."""
+        return self._move(question_id, "pending", status="open", answer_lesson_id=None)
+
+    def _move(self, question_id: int, current: str, **values: object) -> bool:
+        """Change a question only while its status is `current` (atomic across processes)."""
         with self.db.session() as session:
             result = session.execute(update(QuestionRow).where(QuestionRow.id == question_id,
-                                                               QuestionRow.status == "open")
-                                     .values(status="answered", answered=True, answer_lesson_id=lesson_id,
-                                             notified_at=utcnow()))
+                                                               QuestionRow.status == current).values(**values))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def close_question(self, question_id: int, platform: str, user_id: str) -> bool:

@@ -24,6 +24,7 @@ from mattermostautodriver.exceptions import NotEnoughPermissions
 from bot.bootstrap import App as Core
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
+from bot.followup import FollowUps
 from bot.handlers.mattermost.adapter import MattermostAdapter
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.dialog import read_state
@@ -257,10 +258,12 @@ def run(core: Core) -> None:
                              lambda channel, text: bot.adapter.create_post(channel, text),
                              cron=core.settings.digest_cron, escape=escape)
     digest.start()
+    followups = FollowUps(core.service, "mattermost", interval=core.settings.followup_seconds).start()
     log.info("mattermost: connected as @%s; listening on %s", bot.adapter.bot_username,
              core.settings.mattermost_listen)
     try:
         threading.Event().wait()
     finally:
         digest.stop()
+        followups.stop()
         bot.stop()

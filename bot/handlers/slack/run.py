@@ -23,6 +23,7 @@ from bot.bootstrap import App as Core
 from bot.config import Settings
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
+from bot.followup import FollowUps
 from bot.handlers.slack.adapter import SlackAdapter
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def run(core: Core) -> None:
     if settings.slack_mode == "http":
         bolt, _ = build_bolt(core, http=True)
         start_digest(core, bolt)
+        FollowUps(core.service, "slack", interval=settings.followup_seconds).start()
         server = http_server(bolt, "0.0.0.0", settings.slack_port)
         log.info("slack: HTTP mode on port %d (/slack/events, /healthz)", settings.slack_port)
         server.serve_forever()
@@ -98,11 +100,13 @@ def run(core: Core) -> None:
         raise ConfigurationError("config.slack_app_token")
     bolt, _ = build_bolt(core)
     digest = start_digest(core, bolt)
+    followups = FollowUps(core.service, "slack", interval=settings.followup_seconds).start()
     log.info("slack: Socket Mode")
     try:
         socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
     finally:
         digest.stop()
+        followups.stop()
 
 
 def start_digest(core: Core, bolt: App) -> DigestScheduler:
