@@ -60,11 +60,19 @@ class PeerLearning:
         except Exception:
             log.exception("open questions could not be read")
             return answered
-        for question in questions:
-            if question.platform == lesson.captured_by.platform and question.user_id == lesson.captured_by.user_id \
-                    and question.id != explicit:
-                continue  # nobody needs to be told about their own lesson
-            if question.id != explicit and not self._lesson_answers(question, lesson):
+        questions = [q for q in questions if q.id == explicit or (q.platform, q.user_id) != (
+            lesson.captured_by.platform, lesson.captured_by.user_id)]  # nobody is told about their own lesson
+        # One matrix product with the open questions' kept vectors rules most of them out; only the rest are
+        # searched in full, by the same rule as asking, so a capture costs O(1) searches.
+        try:
+            saved = self.repo.question_vectors(self.engine.embedder.id, [q.id for q in questions])
+            self.engine.remember_vectors({q.text: saved[q.id] for q in questions if q.id in saved})
+            plausible = self.engine.may_match(lesson.id, [q.text for q in questions])
+        except Exception:
+            log.exception("checking open questions against lesson %d failed", lesson.id)
+            return answered
+        for question, maybe in zip(questions, plausible, strict=True):
+            if question.id != explicit and not (maybe and self._lesson_answers(question, lesson)):
                 continue
             if not self._may_see(question, lesson):
                 continue

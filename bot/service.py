@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
+
 from bot.capture import parse_lesson, title_from
 from bot.config import Settings
 from bot.errors import InputError, NotFoundError, PermissionDenied
@@ -237,6 +239,10 @@ class LeerkringService(PeerLearning):
                 asker.platform, asker.user_id, asker.channel_id, question, lang,
                 filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name,
                 visibility=asker.channel_visibility)
+            if keep_open:  # kept for the check of new lessons (embedded once already, for the search)
+                vector = self.engine.question_vectors([question])[0]
+                self.repo.store_question_vector(question_id, self.engine.embedder.id,
+                                                vector.astype(np.float32).tobytes())
         answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
         return AskResult(answer, private)

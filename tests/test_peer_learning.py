@@ -192,3 +192,36 @@ def test_feedback_is_one_vote_per_person_per_lesson_and_can_be_changed(app):
     assert [n for _, n in app.repo.most_helpful(week)] == [2]
     app.service.feedback(BRAM, None, lesson.id, False)  # Bram changes his mind
     assert [n for _, n in app.repo.most_helpful(week)] == [1]
+
+
+def test_a_capture_checks_open_questions_with_their_saved_vectors_in_one_product(settings, tmp_path):
+    from bot.bootstrap import bootstrap
+    from bot.search.embedder import HashingEmbedder
+
+    topics = ["afvalinzameling", "laaggeletterdheid", "schuldhulpverlening", "windmolens", "jongerenraad",
+              "eenzaamheid", "statushouders", "hondenpoep", "parkeren", "groene schoolpleinen", "burgerberaad",
+              "mantelzorg", "energiearmoede", "domotica", "inloopspreekuur", "wijkbudget"]
+    asking = bootstrap(settings, embedder=HashingEmbedder())
+    for n, topic in enumerate(topics):
+        asking.service.ask(f"Wie heeft ervaring met {topic} in kleine kernen?", asker(PersonRef("slack", f"U{n}")))
+    asking.service.ask("Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?", asker(PersonRef("slack", "UX")))
+    assert len(asking.service.open_questions()) == len(topics) + 1
+    asking.close()
+
+    class Counting(HashingEmbedder):
+        queries = 0
+
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            Counting.queries += len(texts)
+            return super().embed_queries(texts)
+
+    saving = bootstrap(settings.model_copy(update={"index_dir": tmp_path / "other-process"}), embedder=Counting())
+    searched: list[str] = []
+    search = saving.engine.search
+    saving.engine.search = lambda question, **kw: searched.append(question) or search(question, **kw)  # type: ignore[method-assign]
+    capture(saving.service, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren in de buurt. #mobiliteit\n"
+                            "gemeente: Houten", person=ANNA)
+    assert Counting.queries == 0  # the open questions' saved vectors, not a new embedding
+    assert searched == ["Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?"]  # only the plausible one
+    assert [q.user_id for q, _ in saving.repo.pending_answers("slack")] == ["UX"]
+    saving.close()

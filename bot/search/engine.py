@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,6 +41,7 @@ MATCH_WITHIN = 3          # an answer is a match only when one of its first less
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
 SAVE_EVERY = 256          # lesson changes between saves of the index (or a quarter of the index, if more)
 SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
+QUESTION_VECTORS = 4096   # question vectors kept: a question asked again, or checked again, is not re-embedded
 # e5 gives a question and a passage in the other language (Dutch/English) a lower cosine than the same pair
 # in one language: 0.035 lower on average for unrelated pairs, 0.046 for a question and its answer
 # (benchmarks/crosslingual.py --gap). Without a correction a question prefers any lesson in its own language,
@@ -117,6 +118,8 @@ class SearchEngine:
         self._restructuring: threading.Thread | None = None
         self._unsaved = 0  # lesson changes applied since the last save
         self._saved_at = time.monotonic()
+        self._question_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, progress: Progress | None = None) -> None:
@@ -334,6 +337,66 @@ class SearchEngine:
         np.save(path, vectors)
         return vectors
 
+    def question_vectors(self, texts: list[str]) -> np.ndarray:
+        """The query vectors of `texts`, embedding in one batch only those not embedded recently."""
+        with self._vectors_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._question_vectors))
+        if missing:
+            fresh = self.embedder.embed_queries(missing)
+            with self._vectors_lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._question_vectors[text] = vector
+                while len(self._question_vectors) > QUESTION_VECTORS:
+                    self._question_vectors.popitem(last=False)
+        with self._vectors_lock:
+            found = [self._question_vectors.get(t) for t in texts]
+        # a text pushed out by a burst of others in the meantime is embedded again
+        return np.vstack([v if v is not None else self.embedder.embed_queries([t])[0]
+                          for t, v in zip(texts, found, strict=True)]
+                         ) if texts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def remember_vectors(self, vectors: dict[str, bytes]) -> None:
+        """Question vectors saved elsewhere (in the database), so they need not be embedded here."""
+        with self._vectors_lock:
+            for text, raw in vectors.items():
+                if text not in self._question_vectors:
+                    self._question_vectors[text] = np.frombuffer(raw, dtype=np.float32)
+            while len(self._question_vectors) > QUESTION_VECTORS:
+                self._question_vectors.popitem(last=False)
+
+    def may_match(self, lesson_id: int, questions: list[str]) -> list[bool]:
+        """For each question, whether the lesson could be a match for it: one matrix product of the lesson's
+        vector with the questions' vectors (kept from earlier), judged by the match decision at its most
+        lenient (a base of one lesson, every word covered). Only the questions that pass need a full search."""
+        with self._lock:
+            meta = self.meta.get(lesson_id)
+            if meta is None or not questions:
+                return [True] * len(questions)  # not indexed (yet): let the full search decide
+            lesson = self.dense.vectors([lesson_id])[0].astype(np.float64)
+            centre, covariance = self.background()
+        rows: list[tuple[int, str, str]] = []  # (which question, the text embedded, its language)
+        for i, question in enumerate(questions):
+            language = detect_language(question)
+            rows.append((i, question, language))
+            if language != meta.language:  # the search adds the other language's words, as a second vector
+                words = dutch_terms(question) if language == "en" else english_terms(tokenize(question))
+                if words:
+                    rows.append((i, f"{question} {words}", language))
+        vectors = self.question_vectors([text for _, text, _ in rows]).astype(np.float64)
+        offsets = np.asarray([self.cross_language_offset if language != meta.language else 0.0
+                              for _, _, language in rows])
+        cosines = vectors @ lesson + offsets
+        means = vectors @ centre
+        spread = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", vectors, covariance, vectors), 0.0))
+        spread[spread == 0] = 1.0
+        best = [-math.inf] * len(questions)
+        for row, (i, _, _) in enumerate(rows):
+            signals = Signals(cosine=float(cosines[row]), background_z=float((cosines[row] - means[row]) / spread[row]),
+                              background_gap=float(cosines[row] - means[row]), coverage=1.0, agree=True,
+                              dense_rank=0, lexical_rank=0, base_size=1)
+            best[i] = max(best[i], self.decision.score(signals))
+        return [self.decision.kind(score) is AnswerKind.MATCH for score in best]
+
     def _passing(self, filters: Filters) -> set[int]:
         named = registry().lookup(filters.municipality) if filters.municipality else None
         code = named.code if named else None
@@ -380,12 +443,12 @@ class SearchEngine:
         translated = [t for t in tokenize(other_words) if t not in terms]
         coverage_sets = [terms, translated] if translated else [terms]
         terms = terms + translated
-        vector = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
+        vector = query_vector if query_vector is not None else self.question_vectors([question])[0]
         # e5 bridges languages weakly for short questions: the question with those words added is searched
         # too, and each lesson keeps the better of its two cosines.
         vectors = [vector]
         if translated:
-            vectors.append(self.embedder.embed_queries([f"{question} {other_words}"])[0])
+            vectors.append(self.question_vectors([f"{question} {other_words}"])[0])
         with self._lock:
             allowed: Collection[int] | None = None
             if not filters.is_empty():

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from bot.model import Lesson, OpenQuestion, Visibility
 from bot.storage.db import Database
-from bot.storage.tables import FeedbackRow, QuestionRow, utcnow
+from bot.storage.tables import FeedbackRow, QuestionRow, QuestionVectorRow, utcnow
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -55,6 +55,20 @@ class QuestionStore:
             rows = session.scalars(select(QuestionRow).where(QuestionRow.status == "open")
                                    .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
             return [_open_question(r) for r in rows]
+
+    def store_question_vector(self, question_id: int, model_id: str, vector: bytes) -> None:
+        with self.db.session() as session:
+            session.merge(QuestionVectorRow(question_id=question_id, model_id=model_id, vector=vector))
+
+    def question_vectors(self, model_id: str, question_ids: list[int]) -> dict[int, bytes]:
+        """The saved vectors of these questions for this model (questions asked before vectors were saved
+        have none)."""
+        if not question_ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.execute(select(QuestionVectorRow.question_id, QuestionVectorRow.vector).where(
+                QuestionVectorRow.model_id == model_id, QuestionVectorRow.question_id.in_(question_ids)))
+            return {qid: vector for qid, vector in rows}
 
     # An open question a lesson answers is "answered" once its asker has been told. A process that cannot
     # reach the asker's platform leaves the answer "pending", and a process that can tells them later.

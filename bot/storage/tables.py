@@ -125,6 +125,15 @@ class QuestionRow(Base):
     channel_visibility: Mapped[str] = mapped_column(String(16), default="public")  # where it was asked
 
 
+class QuestionVectorRow(Base):
+    """An open question's vector per model, saved when it was asked (for the check of new lessons)."""
+
+    __tablename__ = "question_vectors"
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class FeedbackRow(Base):
     __tablename__ = "feedback"
 
