@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from mattermostautodriver import TypedDriver
 from mattermostautodriver.exceptions import InvalidMattermostError, MattermostError
 
-from bot.handlers.slack.gateway import TTL, _Cache
+from bot.handlers.common import TTL, TTLCache
 from bot.model import Asker, Visibility
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,10 @@ class MattermostGateway:
     def __init__(self, driver: TypedDriver, site_url: str, ttl: float = TTL) -> None:
         self.driver = driver
         self.site_url = site_url.rstrip("/")
-        self._users = _Cache(ttl)
-        self._channels = _Cache(ttl)
-        self._teams = _Cache(ttl * 12)
-        self._members = _Cache(ttl)
+        self._users = TTLCache(ttl)
+        self._channels = TTLCache(ttl)
+        self._teams = TTLCache(ttl * 12)
+        self._members = TTLCache(ttl)
 
     def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool:
         if platform != "mattermost" or asker.platform != "mattermost":

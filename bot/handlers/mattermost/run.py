@@ -25,11 +25,11 @@ from bot.bootstrap import App as Core
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.followup import FollowUps
+from bot.handlers.common import QuietHandler, ThreadingWSGIServer
 from bot.handlers.mattermost.adapter import MattermostAdapter
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.dialog import read_state
 from bot.handlers.mattermost.gateway import driver_options
-from bot.handlers.slack.run import _QuietHandler, _ThreadingServer
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
@@ -183,8 +183,8 @@ class MattermostBot:
         return application
 
     def start_http(self, host: str, port: int) -> WSGIServer:
-        self.server = make_server(host, port, self.wsgi(), server_class=_ThreadingServer,
-                                  handler_class=_QuietHandler)
+        self.server = make_server(host, port, self.wsgi(), server_class=ThreadingWSGIServer,
+                                  handler_class=QuietHandler)
         threading.Thread(target=self.server.serve_forever, name="mm-http", daemon=True).start()
         return self.server
 

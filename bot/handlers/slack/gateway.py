@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,9 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.handlers.common import TTL, TTLCache
 from bot.model import Asker, Visibility
-
-TTL = 300.0  # seconds a membership or profile look-up is trusted
 
 
 def slack_time(ts: str) -> datetime | None:
@@ -33,37 +30,14 @@ class SlackUser:
     deleted: bool
 
 
-class _Cache:
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._items: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item and time.monotonic() - item[0] < self.ttl:
-                return item[1]
-            return None
-
-    def drop(self, key: Any) -> None:
-        with self._lock:
-            self._items.pop(key, None)
-
-    def put(self, key: Any, value: Any) -> Any:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-        return value
-
-
 class SlackGateway:
     """Reads channels, members and users through the bot's WebClient; also the core's access checker."""
 
     def __init__(self, client: WebClient, ttl: float = TTL) -> None:
         self.client = client
-        self._members = _Cache(ttl)
-        self._channels = _Cache(ttl)
-        self._users = _Cache(ttl)
+        self._members = TTLCache(ttl)
+        self._channels = TTLCache(ttl)
+        self._users = TTLCache(ttl)
 
     # -- the core's AccessChecker ----------------------------------------------------------------
     def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool:

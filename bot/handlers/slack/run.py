@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -24,6 +23,7 @@ from bot.config import Settings
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.followup import FollowUps
+from bot.handlers.common import QuietHandler, ThreadingWSGIServer
 from bot.handlers.slack.adapter import SlackAdapter
 
 log = logging.getLogger(__name__)
@@ -56,15 +56,6 @@ def socket_mode_handler(bolt: App, app_token: str) -> SocketModeHandler:
     return SocketModeHandler(bolt, app_token=app_token)
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
-
-
 def wsgi_app(bolt: App) -> Callable[..., Iterable[bytes]]:
     """Events, commands and interactivity on `/slack/events`; health on `/healthz`."""
     handler = SlackRequestHandler(bolt)
@@ -82,7 +73,7 @@ def wsgi_app(bolt: App) -> Callable[..., Iterable[bytes]]:
 
 
 def http_server(bolt: App, host: str, port: int) -> WSGIServer:
-    return make_server(host, port, wsgi_app(bolt), server_class=_ThreadingServer, handler_class=_QuietHandler)
+    return make_server(host, port, wsgi_app(bolt), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
 
 
 def run(core: Core) -> None:
