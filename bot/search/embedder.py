@@ -11,6 +11,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -91,13 +92,41 @@ class SentenceTransformerEmbedder(Embedder):
         dimension = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
         self.dim = int(dimension() or 0)
-        self.id = "st/" + re.sub(r"[^\w.\-]+", "_", model.rstrip("/").split("/")[-1] if "/" in model else model)
+        self.id = model_id(model, query_prefix, passage_prefix)
         self._query_prefix, self._passage_prefix = query_prefix, passage_prefix
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         prefix = self._query_prefix if is_query else self._passage_prefix
         return np.asarray(self._model.encode([prefix + t for t in texts], convert_to_numpy=True,
                                              show_progress_bar=False))
+
+
+HEAD_AND_TAIL = 1 << 20  # bytes of a large file that go into a model's id, from each end
+
+
+def model_id(model: str, query_prefix: str = "", passage_prefix: str = "") -> str:
+    """A name for a sentence-transformers model that no other model shares: saved indexes and cached vectors
+    are keyed by it. A local model is named by its folder and a hash of its files (small files whole, large
+    ones by size and their first and last megabyte), so two models both in a folder called `model` differ
+    and two copies of one model agree; a hub model by its full name. Prefixes change the vectors, so they
+    are part of the id too."""
+    digest = hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            size = file.stat().st_size
+            digest.update(f"{file.relative_to(path).as_posix()}\0{size}\0".encode())
+            with file.open("rb") as handle:
+                if size <= 2 * HEAD_AND_TAIL:
+                    digest.update(handle.read())
+                else:
+                    digest.update(handle.read(HEAD_AND_TAIL))
+                    handle.seek(-HEAD_AND_TAIL, 2)
+                    digest.update(handle.read())
+        name = path.resolve().name
+    else:
+        name = model.strip("/")
+    return "st/" + re.sub(r"[^\w.\-]+", "_", name) + "-" + digest.hexdigest()[:12]
 
 
 class HashingEmbedder(Embedder):
