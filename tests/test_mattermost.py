@@ -509,3 +509,23 @@ def test_backfill_of_a_channel_the_bot_is_not_in_says_how_to_fix_it(fake, settin
     result = CliRunner().invoke(cli, ["mattermost", "backfill", "--channel", "closed000000000000000000000"], env=env)
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "geen lid van kanaal closed000000000000000000000" in result.output and "/invite @leerkring" in result.output
+
+
+def test_other_emojis_are_ignored_and_the_capture_emoji_is_configurable(fake, settings):
+    for emojis, ignored, captured in ((None, "tada", "bookmark"), ("les,idee", "bulb", "idee")):
+        update = {"mattermost_capture_emojis": emojis} if emojis else {}
+        core = bootstrap(mm_settings(settings, fake).model_copy(update=update), embedder=HashingEmbedder())
+        bot = MattermostBot(core, reconnect_base=0.05)
+        bot.start_websocket()
+        try:
+            assert bot.websocket.connected.wait(10)
+            skipped = fake.new_post(TOWN, ANNA, f"Een verhaal met {ignored}: niet bewaren. #test")
+            kept = fake.new_post(TOWN, ANNA, f"Een verhaal met {captured}: wel bewaren. #test")
+            fake.react(BRAM, skipped["id"], ignored)
+            fake.react(BRAM, kept["id"], captured)
+            fake.wait_for(lambda core=core, kept=kept: core.repo.find_by_source("mattermost", TEAM, TOWN, kept["id"]))
+            time.sleep(0.3)  # the other reaction had as long to be handled
+            assert core.repo.find_by_source("mattermost", TEAM, TOWN, skipped["id"]) is None
+        finally:
+            bot.stop()
+            core.close()

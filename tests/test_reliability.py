@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from fakes.mattermost_server import BOT, FakeMattermost
 
 from bot.bootstrap import bootstrap
@@ -134,10 +135,43 @@ def check_consistent(settings) -> int:  # type: ignore[no-untyped-def]
     return stored
 
 
-def test_index_files_never_left_half_written(settings):
+def test_index_files_never_left_half_written(settings, monkeypatch):
+    """A save writes whole files or none: a failure halfway leaves the previous save readable and no
+    temporary files behind."""
+    from helpers import capture
+
+    from bot.search.snapshot import load_text
+
     app = bootstrap(settings, embedder=HashingEmbedder())
+    capture(app.service, "Buurtpreventie met bewoners in drie wijken. #veiligheid")
+    app.engine.save()
+    index_dir = Path(settings.index_dir)
+    saved = {path.name: path.read_bytes() for path in index_dir.iterdir()}
+    assert saved and not list(index_dir.glob("*.tmp"))
+    capture(app.service, "Een tweede les over jongerenwerk in de avond. #jongeren")
+    real_replace, replaced = os.replace, []
+
+    def failing_replace(src, dst):  # type: ignore[no-untyped-def]
+        if replaced:  # the first file of the save goes through, the second fails (a full disk, a kill)
+            raise OSError("no space left on device")
+        replaced.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        app.engine.save()
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not list(index_dir.glob("*.tmp"))
+    # what is on disk is either a whole save, or found not to match its manifest (and then rebuilt)
+    loaded = DenseIndex.load(index_dir, app.engine.embedder.id, app.engine.embedder.dim)
+    if loaded is not None:
+        dense, manifest = loaded
+        text = load_text(index_dir, app.engine.embedder.id, manifest.revision)
+        assert len(dense) == 1 and (text is None or len(text[2]) == 1)
     app.close()
-    assert not list(Path(settings.index_dir).glob("*.tmp"))
+    restarted = bootstrap(settings, embedder=HashingEmbedder())  # and a restart catches up from there
+    assert len(restarted.engine.meta) == 2 and len(restarted.engine.dense) == 2
+    restarted.close()
 
 
 def test_kill_9_during_live_capture_keeps_every_confirmed_lesson(settings, tmp_path):

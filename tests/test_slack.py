@@ -141,13 +141,24 @@ def test_reaction_on_a_thread_parent_captures_the_thread_as_one_story(fake, slac
     assert "jongerenraad" in text and "Bram Peters: Hoe kregen" in text and "sportclubs" in text
 
 
-def test_other_emojis_are_ignored_and_the_capture_emoji_is_configurable(fake, slack):
-    core, _ = slack
-    message = fake.post(PUBLIC, ANNA, STORY)
-    react(fake, BRAM, PUBLIC, message["ts"], emoji="tada")
-    react(fake, BRAM, PUBLIC, message["ts"], emoji="leerkring")
-    fake.wait_for(lambda: ephemeral_texts(fake, BRAM))
-    assert core.repo.count_lessons() == 1
+def test_other_emojis_are_ignored_and_the_capture_emoji_is_configurable(fake, settings):
+    for emojis, ignored, captured in ((None, "tada", "leerkring"), ("les,idee", "bulb", "idee")):
+        update = {"slack_api_url": fake.base_url, **({"slack_capture_emojis": emojis} if emojis else {})}
+        core = bootstrap(settings.model_copy(update=update), embedder=HashingEmbedder())
+        bolt, _ = build_bolt(core, client=web_client(core.settings, token="xoxb-test"))
+        handler = socket_mode_handler(bolt, "xapp-test")
+        handler.connect()
+        try:
+            skipped = fake.post(PUBLIC, ANNA, f"Een verhaal met {ignored}: niet bewaren. #test")
+            kept = fake.post(PUBLIC, ANNA, f"Een verhaal met {captured}: wel bewaren. #test")
+            react(fake, BRAM, PUBLIC, skipped["ts"], emoji=ignored)
+            react(fake, BRAM, PUBLIC, kept["ts"], emoji=captured)
+            fake.wait_for(lambda core=core, kept=kept: core.repo.find_by_source("slack", TEAM, PUBLIC, kept["ts"]))
+            time.sleep(0.3)  # the other reaction had as long to be handled
+            assert core.repo.find_by_source("slack", TEAM, PUBLIC, skipped["ts"]) is None
+        finally:
+            handler.close()
+            core.close()
 
 
 def test_removing_the_last_capture_reaction_withdraws_the_lesson(fake, slack):
