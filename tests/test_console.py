@@ -79,7 +79,9 @@ def test_piped_demo_console_answers_like_a_colleague(tmp_path: Path):
     assert "gemeenten:" in first  # the outcome summary
     assert "Contact: Fenna Dijkstra" in first
     assert "appeltaart" in second
-    assert not (tmp_path / "leerkring.sqlite3").exists()  # nothing written outside the data dir
+    # the database lives in the data dir, the index in the index dir, and nothing is written beside them
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "index"]
+    assert list((tmp_path / "data").rglob("*.sqlite3")) and list((tmp_path / "index").rglob("*"))
 
 
 def _stories(app) -> None:  # type: ignore[no-untyped-def]
