@@ -27,13 +27,16 @@ _FIELD_KEYS = {
     "antwoord": "answers", "answers": "answers", "answer": "answers",
 }
 _KEY_ALT = "|".join(sorted((re.escape(k) for k in _FIELD_KEYS), key=len, reverse=True))
-_LINE_FIELD = re.compile(rf"^\s*({_KEY_ALT})\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+# A `key: value` field's value ends at the next field (`key:` or `key=`), at a hashtag, or at the line's end,
+# so "gemeente: Zwolle uitkomst: gelukt contact: Piet de Vries #parkeren" on one line is three fields.
+_VALUE_END = rf"(?=[ \t]+(?:{_KEY_ALT})[ \t]*[:=]|[ \t]+#[^\s#]|[ \t]*$)"
+_LINE_FIELD = re.compile(rf"^[ \t]*({_KEY_ALT})[ \t]*:[ \t]*(\S.*?){_VALUE_END}", re.IGNORECASE | re.MULTILINE)
 _INLINE_FIELD = re.compile(rf"(?<!\S)({_KEY_ALT})=(\"[^\"]*\"|\S+(?:\s+(?!(?:{_KEY_ALT})=)[^\s#]\S*)*)",
                            re.IGNORECASE)
 
 # `key: value` inside a line, up to the line's end: only for keys that don't occur in ordinary prose.
 _INLINE_COLON = re.compile(
-    r"(?<!\S)(contact|contactpersoon|gemeente|municipality|uitkomst|outcome):[ \t]*(\S.*?)[ \t]*$",
+    rf"(?<!\S)(contact|contactpersoon|gemeente|municipality|uitkomst|outcome):[ \t]*(\S.*?){_VALUE_END}",
     re.IGNORECASE | re.MULTILINE)
 
 _OUTCOME_WORDS = {
@@ -124,7 +127,7 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
 
     def take(match: re.Match[str]) -> str:
         key = _FIELD_KEYS[match.group(1).lower()]
-        value = match.group(2).strip().strip('"').strip()
+        value = match.group(2).strip().strip('"').strip().rstrip(".,;")
         if key == "answers" and not value.lstrip("#").isdigit():
             return match.group(0)  # "Antwoord: …" in a story is prose, not a question number
         fields.setdefault(key, value)
@@ -133,8 +136,11 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
     story = _LINE_FIELD.sub(take, text)
     story = _INLINE_FIELD.sub(take, story)
     story = _INLINE_COLON.sub(take, story)
+    story = re.sub(r"[ \t]{2,}", " ", story)
     story = re.sub(r"[ \t]+\n", "\n", story)
     story = re.sub(r"\n{3,}", "\n\n", story).strip()
+    if not re.sub(r"#[^\s#]+", "", story).strip(" \t\n.,;:-"):
+        raise InputError("capture.empty")  # only hashtags and fields: there is no story to keep
 
     parsed = ParsedLesson(text=story or text.strip())
     parsed.themes = extract_themes(text)

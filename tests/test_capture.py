@@ -82,3 +82,33 @@ def test_snippet_without_sentence_end_cuts_at_a_word_with_ellipsis():
 
 def test_title_is_the_first_sentence():
     assert title_from("Korte titel. En dan de rest van het verhaal.") == "Korte titel."
+
+
+ONE_LINERS = [
+    ("Parkeervergunningen digitaal aangevraagd, wachttijd van weken naar minuten. gemeente: Zwolle "
+     "uitkomst: gelukt contact: Piet de Vries #parkeren",
+     "Parkeervergunningen digitaal aangevraagd, wachttijd van weken naar minuten.", "Zwolle", Outcome.WORKED,
+     "Piet de Vries", ["parkeren"]),
+    ("Wijkteams op vaste dagen in het buurthuis. contact: Karin Smit #sociaal",
+     "Wijkteams op vaste dagen in het buurthuis.", "", Outcome.UNKNOWN, "Karin Smit", ["sociaal"]),
+    ("Taalcafé in de bibliotheek, elke dinsdag. Gemeente: Den Bosch. Uitkomst: gemengd",
+     "Taalcafé in de bibliotheek, elke dinsdag.", "Den Bosch", Outcome.MIXED, "", []),
+    ("Geveltuinen in plaats van tegels #groen gemeente: Bergen op Zoom #wijk uitkomst=mislukt",
+     "Geveltuinen in plaats van tegels", "Bergen op Zoom", Outcome.FAILED, "", ["groen", "wijk"]),
+]
+
+
+@pytest.mark.parametrize(("text", "story", "municipality", "outcome", "contact", "themes"), ONE_LINERS)
+def test_fields_typed_on_one_line_end_at_the_next_field_or_hashtag(text, story, municipality, outcome, contact,
+                                                                   themes):
+    parsed = parse_lesson(text)
+    assert parsed.text.replace(" #", "#").split("#")[0].strip() == story
+    assert (parsed.municipality, parsed.outcome, parsed.contact, parsed.themes) == (municipality, outcome, contact,
+                                                                                      themes)
+
+
+@pytest.mark.parametrize("text", ["#parkeren", "#parkeren #wonen gemeente: Zwolle", "uitkomst: gelukt"])
+def test_a_lesson_with_only_hashtags_and_fields_has_no_story(text):
+    with pytest.raises(InputError) as caught:
+        parse_lesson(text)
+    assert caught.value.key == "capture.empty"

@@ -529,3 +529,15 @@ def test_other_emojis_are_ignored_and_the_capture_emoji_is_configurable(fake, se
         finally:
             bot.stop()
             core.close()
+
+
+def test_a_one_line_lesson_with_fields_is_stored_field_by_field(fake, mm):
+    core, _, base = mm
+    status, _ = command(base, ANNA, "les Parkeervergunningen digitaal aangevraagd, wachttijd van weken naar "
+                                    "minuten. gemeente: Zwolle uitkomst: gelukt contact: Piet de Vries #parkeren")
+    lesson = core.repo.get_lesson(1)
+    assert status == 200 and (lesson.municipality, lesson.outcome.value, lesson.contact.name, lesson.themes) == (
+        "Zwolle", "worked", "Piet de Vries", ["parkeren"])
+    assert lesson.text.startswith("Parkeervergunningen digitaal") and "gemeente" not in lesson.text
+    status, body = command(base, ANNA, "les #parkeren")
+    assert status == 200 and core.repo.count_lessons() == 1 and "geen tekst" in body["text"]

@@ -676,3 +676,13 @@ def test_backfill_pages_through_long_history_and_reads_thread_replies(fake, slac
     assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)  # the tagged reply
     assert sum(text.startswith("Bericht ") for text in texts) == 9
     assert backfill(core, adapter, PUBLIC, None) == (452, 10) and core.repo.count_lessons() == 10
+
+
+def test_a_one_line_lesson_with_fields_is_stored_field_by_field(fake, slack):
+    core, _ = slack
+    command(fake, ANNA, "les Wijkteams op vaste dagen in het buurthuis. gemeente: Den Bosch uitkomst: gemengd "
+                        "contact: Karin Smit #sociaal")
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    lesson = core.repo.get_lesson(1)
+    assert lesson.municipality in ("Den Bosch", "'s-Hertogenbosch") and "gemeente" not in lesson.text
+    assert lesson.contact.name == "Karin Smit" and lesson.outcome.value == "mixed" and lesson.themes == ["sociaal"]
