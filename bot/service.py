@@ -185,8 +185,19 @@ class LeerkringService(PeerLearning):
         if lesson is None:
             return False
         removed = self.repo.delete_lesson(lesson.id)
-        self._index()
+        self._erased()
         return removed
+
+    def _erased(self) -> None:
+        """Something was erased: the indexes drop it and are saved at once, and the database's files keep
+        no copy of it (see Database.scrub)."""
+        self._index()
+        try:
+            if self.index_after_write:
+                self.engine.save()
+            self.repo.db.scrub()
+        except Exception:  # the erasure itself is done; the files are cleaned on the next save or erasure
+            log.exception("cleaning up after an erasure failed")
 
     def _index(self) -> None:
         if not self.index_after_write:
@@ -350,7 +361,7 @@ class LeerkringService(PeerLearning):
     def delete_lesson(self, ref: PersonRef, lesson_id: int) -> Lesson:
         lesson = self.own_lesson(ref, lesson_id)
         self.repo.delete_lesson(lesson_id)
-        self._index()
+        self._erased()
         return lesson
 
     def export_person(self, ref: PersonRef) -> dict[str, object]:
@@ -362,7 +373,7 @@ class LeerkringService(PeerLearning):
         quotes = self._remove_quotes(ref, names)
         counts = self.repo.forget_person(ref.platform, ref.user_id)
         counts["quotes_removed"] = quotes
-        self._index()
+        self._erased()
         return counts
 
     def _remove_quotes(self, ref: PersonRef, names: set[str]) -> int:

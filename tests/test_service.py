@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import ANNA, BRAM, asker, capture
 
@@ -202,3 +204,31 @@ def test_forget_me_takes_ones_words_out_of_other_peoples_thread_stories(app):
     assert "Buurtkamer in vijf wijken" in text and "De woningcorporatie gaf de ruimtes gratis" in text
     hits = app.service.ask("woningcorporatie ruimtes gratis buurtkamer", asker(BRAM)).answer.hits
     assert hits and hits[0].lesson.id == lesson.id and "06-12345678" not in hits[0].lesson.text
+
+
+def test_erased_words_are_gone_from_the_database_files_and_the_saved_indexes(app, settings):
+    """After `verwijder` and after forget-me, a unique word of the erased lessons is nowhere on disk."""
+    from bot.bootstrap import bootstrap
+    from bot.search.embedder import HashingEmbedder
+
+    if not app.repo.db.is_sqlite:
+        pytest.skip("the database files are SQLite's; PostgreSQL's dead rows are vacuumed instead")
+    kept = capture(app.service, "Buurtpreventie via een appgroep in drie wijken. #veiligheid").lesson
+    deleted = capture(app.service, "Het Zwartewaterkloosterplan voor bewonersavonden werkte niet. #wonen").lesson
+    capture(app.service, "Het Kraggenburgspreekuur werkte goed voor mantelzorgers. #zorg", person=BRAM)
+    app.engine.save()
+
+    def on_disk(word: bytes) -> list[str]:  # the database with its journal files, the data and index dirs
+        files = Path(settings.data_dir).parent.rglob("*")
+        return sorted(f.name for f in files if f.is_file() and word in f.read_bytes().lower())
+
+    # the words as stored and as indexed (stemmed): the check sees them in the database and in the index
+    assert len(on_disk(b"zwartewaterkloost")) == 2 and on_disk(b"kraggenburgspreek")
+    app.service.delete_lesson(ANNA, deleted.id)
+    app.service.forget(BRAM)
+    assert on_disk(b"zwartewaterkloost") == [] and on_disk(b"kraggenburgspreek") == []
+    assert on_disk(b"buurtpreventie")  # what was not erased is still there
+    app.close()
+    again = bootstrap(settings, embedder=HashingEmbedder())  # and the index saved after erasure loads
+    assert set(again.engine.meta) == {kept.id}
+    again.close()

@@ -173,16 +173,21 @@ class BM25Index:
 
     # -- persistence -----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        """The index as one .npz blob (vocabulary, and each lesson's columns and counts)."""
+        """The index as one .npz blob (vocabulary, and each lesson's columns and counts). Only the terms some
+        lesson still holds are written: a deleted or erased lesson's words do not stay in the saved file."""
         ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
         parts = list(self._docs.values())
         sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+        cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int32)
+        terms = list(self._columns)
+        live = np.flatnonzero(self._df[:len(terms)] > 0)
+        renumber = np.full(max(len(terms), 1), -1, dtype=np.int32)
+        renumber[live] = np.arange(len(live), dtype=np.int32)
         buffer = io.BytesIO()
-        np.savez(buffer, ids=ids, sizes=sizes,
-                 cols=np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int32),
+        np.savez(buffer, ids=ids, sizes=sizes, cols=renumber[cols] if len(cols) else cols,
                  counts=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.uint16),
                  lengths=np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.int64, count=len(ids)),
-                 terms=np.frombuffer("\n".join(self._columns).encode(), dtype=np.uint8),
+                 terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
                  params=np.asarray([self.k1, self.b]))
         return buffer.getvalue()
 

@@ -65,6 +65,17 @@ class Database:
             current = MigrationContext.configure(connection).get_current_revision()
         return current != script.get_current_head()
 
+    def scrub(self) -> None:
+        """After an erasure: no copy of erased content stays in the database's files. SQLite zeroes freed
+        space as it goes (secure_delete); here the write-ahead log, which still holds earlier versions of
+        the pages, is folded into the database and emptied. PostgreSQL's dead rows are vacuumed away."""
+        if self.is_sqlite:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM lessons, embeddings, questions, question_vectors, feedback, people")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -72,6 +83,7 @@ class Database:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted and overwritten content is zeroed, not left in free pages
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
