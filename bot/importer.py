@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 from bot.capture import detect_outcome, extract_themes, parse_outcome, title_from
 from bot.errors import InputError
 from bot.messages import t
-from bot.model import LessonDraft, OrganisationKind, Outcome, PersonRef, Source, Visibility
+from bot.model import LessonDraft, OrganisationKind, PersonRef, Source, Visibility
 from bot.municipalities import registry
 from bot.storage.repository import Repository
 
@@ -33,15 +34,36 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     try:
-                        yield number, json.loads(line)
+                        value = json.loads(line)
                     except json.JSONDecodeError as exc:
                         yield number, {"__error__": exc.msg}
+                        continue
+                    yield number, value if isinstance(value, dict) else {
+                        "__error__": f"not an object: {type(value).__name__}", "__key__": "import.not_object"}
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, row in enumerate(csv.DictReader(handle), 2):
-                yield number, dict(row)
+            yield from _csv_records(handle.read().splitlines(keepends=True))
     else:
         raise InputError("import.format", suffix=suffix)
+
+
+def _csv_records(lines: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """(first line number, row) for each row; a broken row (an unterminated quote would swallow every row
+    after it) is reported at the line it starts on, and reading goes on from the next line."""
+    if not lines:
+        return
+    offset = 1  # lines[offset] is the next line to read (file line offset + 1)
+    while offset < len(lines):
+        reader = csv.DictReader(io.StringIO(lines[0] + "".join(lines[offset:])), strict=True)
+        read = 1  # lines of this chunk read so far (its first is the header)
+        try:
+            for row in reader:
+                yield offset + read, dict(row)
+                read = reader.line_num
+            return
+        except csv.Error as exc:
+            yield offset + read, {"__error__": str(exc), "__key__": "import.bad_csv"}
+            offset += read
 
 
 def _themes(value: object) -> list[str]:
@@ -76,8 +98,9 @@ def record_to_draft(record: dict[str, object], *, platform: str = "import") -> L
     name = str(record.get("municipality") or "").strip()
     found = registry().lookup(name) if name else None
     outcome_raw = str(record.get("outcome") or "").strip()
-    outcome = (parse_outcome(outcome_raw) if outcome_raw else None) or (
-        detect_outcome(text) if not outcome_raw else Outcome.UNKNOWN)
+    outcome = parse_outcome(outcome_raw) if outcome_raw else detect_outcome(text)
+    if outcome is None:  # the same rule as `add` and capture: an outcome nobody can read is refused
+        raise InputError("capture.bad_outcome", value=outcome_raw)
     contact_name = str(record.get("contact") or "").strip()
     themes = _themes(record.get("themes")) or extract_themes(text)
     if record.get("source_platform"):
@@ -136,7 +159,9 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
         batch.clear()
 
     for number, record in read_records(path):
-        problem = t("import.bad_json", lang, detail=record["__error__"]) if "__error__" in record else ""
+        problem = ""
+        if "__error__" in record:
+            problem = t(str(record.get("__key__") or "import.bad_json"), lang, detail=record["__error__"])
         if not problem:
             try:
                 batch.append(record_to_draft(record, platform=platform))

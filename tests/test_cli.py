@@ -187,3 +187,25 @@ def test_stats_table_and_chart_speak_the_configured_language(env, tmp_path):
     assert "Lessons: 3" in english and "Questions: 1 asked, " in english and "Municipality:" in english
     assert "Lessen" not in english and "gesteld" not in english
     assert (tmp_path / "s.png").stat().st_size > 1000
+
+
+def test_import_reports_bad_lines_and_goes_on(env, tmp_path):
+    jsonl = tmp_path / "lessen.jsonl"
+    jsonl.write_text('{"text": "Buurtkamer in vijf wijken.", "outcome": "gelukt"}\n'
+                     '["geen", "object"]\n'
+                     '"ook geen object"\n'
+                     '{"text": "Taalcafé in de bibliotheek.", "outcome": "misschien"}\n'
+                     '{"text": "Geveltuinen in plaats van tegels.", "outcome": "onbekend"}\n', encoding="utf-8")
+    out = invoke(env, "import", str(jsonl)).output
+    assert "2 nieuw" in out
+    assert "regel 2" in out and "regel 3" in out and "geen JSON-object" in out
+    assert "regel 4" in out and "misschien" in out  # the rule `add` has: an outcome nobody can read is refused
+    broken = tmp_path / "lessen.csv"
+    broken.write_text('text,municipality,outcome\n'
+                      '"Buurtkamer in vijf wijken, ouderen komen terug.,Zwolle,gelukt\n'
+                      'Taalcafé in de bibliotheek.,Deventer,mislukt\n'
+                      '"Geveltuinen, een wedstrijd tussen straten.",Gouda,gelukt\n', encoding="utf-8")
+    out = invoke(env, "import", str(broken)).output
+    assert "2 nieuw" in out and "regel 2" in out and "kapotte CSV-regel" in out
+    lessons = json.loads(invoke(env, "ask", "--json", "gemeente=Deventer").stdout)["hits"]
+    assert [hit["municipality"] for hit in lessons] == ["Deventer"]  # the row after the broken one is its own lesson
