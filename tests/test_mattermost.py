@@ -442,6 +442,7 @@ def test_backfill_command_captures_tagged_posts_and_thread_replies_page_by_page(
     assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)
     pages = [c for c in fake.calls if c.path == f"/channels/{TOWN}/posts"]
     assert len(pages) == 6  # three pages per run
+    assert not fake.bot_posts() and not fake.ephemeral  # a backfill confirms nothing in the channels it reads
 
 
 def dialog_submission(fake: FakeMattermost, user: str, values: dict[str, str]) -> dict[str, Any]:

@@ -676,6 +676,8 @@ def test_backfill_pages_through_long_history_and_reads_thread_replies(fake, slac
     assert any(text.startswith("Wij: vrijwilligers repareren") for text in texts)  # the tagged reply
     assert sum(text.startswith("Bericht ") for text in texts) == 9
     assert backfill(core, adapter, PUBLIC, None) == (452, 10) and core.repo.count_lessons() == 10
+    # a backfill confirms nothing in the channels it reads: what it saved is only in its own report
+    assert not fake.called("chat.postMessage") and not fake.called("chat.postEphemeral")
 
 
 def test_a_one_line_lesson_with_fields_is_stored_field_by_field(fake, slack):
