@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from bot import __version__
 from bot.config import Settings
-from bot.errors import LeerkringError
+from bot.errors import InputError, LeerkringError
 from bot.messages import t
 from bot.model import Asker, PersonRef, Source, Visibility
 
@@ -164,7 +164,6 @@ def add(ctx: click.Context, text: str, title: str | None, municipality: str | No
 
     from bot.capture import extract_themes, parse_outcome
     from bot.commands import capture_confirmation
-    from bot.errors import InputError
     from bot.service import CaptureRequest
 
     app = _open_app(_settings(ctx))
@@ -192,12 +191,39 @@ def add(ctx: click.Context, text: str, title: str | None, municipality: str | No
 # -- bulk -------------------------------------------------------------------------------------------
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only show what would be imported; save nothing.")
 @click.pass_context
-def import_(ctx: click.Context, file: Path) -> None:
-    """Import lessons from a .jsonl or .csv file (importing again updates, never duplicates)."""
-    from bot.importer import count_records, import_file
+def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
+    """Import lessons from a .jsonl or .csv file (importing again updates, never duplicates). CSV may be
+    comma-, semicolon- or tab-separated, UTF-8 or Windows-1252, with Dutch or English column names."""
+    from bot.importer import columns, count_records, import_file, lesson_records, record_to_draft
 
-    app = _open_app(_settings(ctx))
+    settings = _settings(ctx)
+    lang = settings.default_language
+    try:
+        used, ignored = columns(file)
+        if "text" not in {field for _, field in used}:
+            raise InputError("import.no_text_column", found=", ".join([name for name, _ in used] + ignored) or "-")
+    except LeerkringError as exc:
+        _fail(exc, lang)
+    click.echo(t("cli.import_columns", lang, used=", ".join(f"{name} → {field}" if name != field else name
+                                                           for name, field in used),
+                 ignored=", ".join(ignored) or "-"), err=True)
+    if dry_run:
+        count, skipped = 0, []
+        for number, record in lesson_records(file):
+            try:
+                if "__error__" in record:
+                    raise InputError(str(record.get("__key__") or "import.bad_json"), detail=record["__error__"])
+                record_to_draft(record)
+                count += 1
+            except InputError as exc:
+                skipped.append((number, t(exc.key, lang, **exc.params)))
+        click.echo(t("cli.import_dry", lang, count=count, skipped=len(skipped)))
+        for number, reason in skipped:
+            click.echo(t("cli.import_line", lang, number=number, reason=reason), err=True)
+        return
+    app = _open_app(settings)
     try:
         with _bar(count_records(file), "import") as tick:
             report = import_file(app.repo, file, progress=tick, lang=app.settings.default_language)

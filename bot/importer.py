@@ -26,11 +26,75 @@ class ImportReport:
     skipped: list[tuple[int, str]] | None = None
 
 
+# Column names people use, Dutch beside English, for the fields of a lesson.
+ALIASES = {
+    "text": ("text", "tekst", "verhaal", "story", "les", "lesson", "beschrijving", "description"),
+    "municipality": ("municipality", "gemeente", "organisatie", "organisation", "organization"),
+    "themes": ("themes", "theme", "thema's", "themas", "thema", "tags", "onderwerpen"),
+    "outcome": ("outcome", "uitkomst", "resultaat", "result"),
+    "contact": ("contact", "contactpersoon", "contact person"),
+    "date": ("date", "datum", "occurred_at", "wanneer"),
+    "learned": ("learned", "geleerd", "wat is er geleerd", "lessons learned", "lesson learned"),
+    "title": ("title", "titel"),
+    "id": ("id", "nummer", "key"),
+    "channel": ("channel", "kanaal"),
+    "permalink": ("permalink", "link", "url", "bron"),
+}
+_CANONICAL = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+# what `leerkring export` writes beside the fields above, read back by an import
+_EXPORT_FIELDS = {"source_platform", "source_visibility", "source_workspace", "source_channel_id", "source_channel",
+                  "source_message_id", "source_thread_id", "contact_platform", "contact_user_id",
+                  "captured_by_user_id", "captured_by"}
+
+
+def canonical_column(name: str) -> str | None:
+    """The field a column name stands for ("Thema's" -> themes), or None for a column the import ignores."""
+    key = " ".join(name.strip().lower().replace("_", " ").split())
+    if key.replace(" ", "_") in _EXPORT_FIELDS:
+        return key.replace(" ", "_")
+    return _CANONICAL.get(key) or _CANONICAL.get(key.replace(" ", "_"))
+
+
+def columns(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """The columns (or, for .jsonl, the keys of the first lines) a file has: those used, with the field
+    each stands for, and those ignored."""
+    names: list[str] = []
+    for count, (_, record) in enumerate(_raw_records(path)):
+        header = record.get("__columns__")
+        names += [str(k) for k in (header if isinstance(header, list) else record) if not str(k).startswith("__")]
+        if header is not None or count >= 50:
+            break
+    names = list(dict.fromkeys(names))
+    used = [(name, field) for name in names if (field := canonical_column(name))]
+    return used, [name for name in names if not canonical_column(name)]
+
+
 def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
-    """(line number, record) for every record in a .jsonl or .csv file."""
+    """(line number, record) for every record in a .jsonl or .csv file, with its own keys; a line that
+    cannot be read comes as a record with `__error__`."""
+    for number, record in _raw_records(path):
+        if "__columns__" not in record:
+            yield number, record
+
+
+def lesson_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    """`read_records`, keyed by lesson field: Dutch and English column names alike (see ALIASES)."""
+    for number, record in read_records(path):
+        if "__error__" in record:
+            yield number, record
+            continue
+        fields: dict[str, object] = {}
+        for name, value in record.items():
+            field = canonical_column(str(name))
+            if field and (field not in fields or not fields[field]):
+                fields[field] = value
+        yield number, fields
+
+
+def _raw_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
     suffix = path.suffix.lower()
     if suffix in {".jsonl", ".ndjson"}:
-        with path.open(encoding="utf-8") as handle:
+        with io.StringIO(_decode(path)) as handle:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     try:
@@ -40,11 +104,21 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                         continue
                     yield number, value if isinstance(value, dict) else {
                         "__error__": f"not an object: {type(value).__name__}", "__key__": "import.not_object"}
-    elif suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from _csv_records(handle.read().splitlines(keepends=True))
+    elif suffix in {".csv", ".tsv", ".txt"}:
+        yield from _csv_records(_decode(path).splitlines(keepends=True))
     else:
         raise InputError("import.format", suffix=suffix)
+
+
+def _decode(path: Path) -> str:
+    """A text file's contents: UTF-8 (with or without BOM), else Windows-1252 (as Dutch Excel saves CSV)."""
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise InputError("import.binary", name=path.name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _csv_records(lines: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
@@ -52,9 +126,16 @@ def _csv_records(lines: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
     after it) is reported at the line it starts on, and reading goes on from the next line."""
     if not lines:
         return
+    try:  # comma, semicolon (Dutch Excel) or tab, by the header line
+        dialect: type[csv.Dialect] | str = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = "excel"
+    delimiter = dialect.delimiter if not isinstance(dialect, str) else ","
+    header = next(csv.reader([lines[0]], delimiter=delimiter))
+    yield 1, {"__columns__": header}
     offset = 1  # lines[offset] is the next line to read (file line offset + 1)
     while offset < len(lines):
-        reader = csv.DictReader(io.StringIO(lines[0] + "".join(lines[offset:])), strict=True)
+        reader = csv.DictReader(io.StringIO(lines[0] + "".join(lines[offset:])), strict=True, delimiter=delimiter)
         read = 1  # lines of this chunk read so far (its first is the header)
         try:
             for row in reader:
@@ -158,7 +239,7 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
             progress(len(batch))
         batch.clear()
 
-    for number, record in read_records(path):
+    for number, record in lesson_records(path):
         problem = ""
         if "__error__" in record:
             problem = t(str(record.get("__key__") or "import.bad_json"), lang, detail=record["__error__"])

@@ -291,6 +291,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "cli.import_done": {"nl": "{created} nieuw, {updated} bijgewerkt, {skipped} overgeslagen.",
                         "en": "{created} new, {updated} updated, {skipped} skipped."},
     "cli.import_line": {"nl": "  regel {number}: {reason}", "en": "  line {number}: {reason}"},
+    "cli.import_columns": {"nl": "Kolommen gebruikt: {used}. Genegeerd: {ignored}.",
+                           "en": "Columns used: {used}. Ignored: {ignored}."},
+    "cli.import_dry": {"nl": "Proef: {count} les(sen) zouden worden geïmporteerd, {skipped} regel(s) overgeslagen; "
+                             "er is niets opgeslagen.",
+                       "en": "Dry run: {count} lesson(s) would be imported, {skipped} line(s) skipped; nothing was "
+                             "saved."},
+    "import.no_text_column": {
+        "nl": "Geen kolom met het verhaal gevonden (verwacht: tekst, verhaal of text; gevonden: {found}).",
+        "en": "No column with the story found (expected: text, tekst or verhaal; found: {found})."},
+    "import.binary": {"nl": "{name} is geen tekstbestand: gebruik .jsonl of .csv.",
+                      "en": "{name} is not a text file: use .jsonl or .csv."},
     "cli.db_ok": {"nl": "de database is bijgewerkt", "en": "database is up to date"},
     "cli.backfill_done": {"nl": "{seen} berichten gelezen, {captured} lessen bewaard of bijgewerkt.",
                           "en": "{seen} messages read, {captured} lessons captured or updated."},

@@ -209,3 +209,33 @@ def test_import_reports_bad_lines_and_goes_on(env, tmp_path):
     assert "2 nieuw" in out and "regel 2" in out and "kapotte CSV-regel" in out
     lessons = json.loads(invoke(env, "ask", "--json", "gemeente=Deventer").stdout)["hits"]
     assert [hit["municipality"] for hit in lessons] == ["Deventer"]  # the row after the broken one is its own lesson
+
+
+def test_import_reads_a_csv_saved_by_dutch_excel_and_says_which_columns_it_used(env, tmp_path):
+    excel = tmp_path / "lessen.csv"  # semicolons, Windows-1252, Dutch column names, one extra column
+    excel.write_bytes("Verhaal;Gemeente;Thema's;Uitkomst;Contactpersoon;Geleerd;Opmerking\r\n"
+                      "Wijkcafé met één vaste gastvrouw;Zwolle;ontmoeting|wijk;gelukt;Fenna Dijkstra;Vaste gezichten "
+                      "werken;intern\r\n"
+                      "Enquête over afval scheiden;Deventer;afval;mislukt;;;\r\n".encode("cp1252"))
+    dry = invoke(env, "import", "--dry-run", str(excel))
+    assert "Proef: 2 les(sen) zouden worden geïmporteerd" in dry.output
+    assert "Verhaal → text" in dry.output and "Genegeerd: Opmerking" in dry.output
+    assert json.loads(invoke(env, "stats", "--json").stdout)["lessons"] == 0  # a dry run saves nothing
+    out = invoke(env, "import", str(excel)).output
+    assert "2 nieuw" in out
+    hits = json.loads(invoke(env, "ask", "--json", "gemeente=Zwolle").stdout)["hits"]
+    assert hits[0]["text"] == "Wijkcafé met één vaste gastvrouw" and hits[0]["outcome"] == "worked"
+    assert hits[0]["themes"] == ["ontmoeting", "wijk"] and hits[0]["contact"] == "Fenna Dijkstra"
+
+
+def test_import_of_a_file_it_cannot_use_says_why_in_one_line(env, tmp_path):
+    unknown = tmp_path / "lijst.csv"
+    unknown.write_text("naam,adres\nAnna,Straat 1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(unknown)], env=env)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "Geen kolom met het verhaal gevonden" in result.output and "naam, adres" in result.output
+    binary = tmp_path / "foto.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    result = CliRunner().invoke(cli, ["import", str(binary)], env=env)
+    assert result.exit_code != 0 and "foto.csv is geen tekstbestand" in result.output
+    assert json.loads(invoke(env, "stats", "--json").stdout)["lessons"] == 0
