@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
 from bot import __version__
@@ -38,13 +42,28 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _open_app(settings: Settings, *, quiet: bool = False):
     """Bootstrap, with a progress bar while the index catches up with the database."""
-    from bot.bootstrap import bootstrap
-
-    app = bootstrap(settings, start_index=False)
+    app = _bootstrap(settings)
     pending = app.engine.pending()
     with _bar(0 if quiet else pending, "index") as tick:
         app.engine.start(progress=tick)
     return app
+
+
+def _bootstrap(settings: Settings):
+    """The app without its index started; a database that cannot be reached is named in one line."""
+    from bot.bootstrap import bootstrap
+
+    try:
+        return bootstrap(settings, start_index=False)
+    except OperationalError as exc:  # a host that does not resolve, a port where nothing listens
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise
+        url = make_url(settings.resolved_database_url())
+        address = f"{url.host}:{url.port or 5432}" if url.host else str(url.database)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        click.echo(t("config.database_unreachable", settings.default_language, address=address, reason=reason),
+                   err=True)
+        sys.exit(2)
 
 
 def _fail(exc: LeerkringError, lang: str = "nl") -> None:
@@ -59,7 +78,18 @@ def cli(ctx: click.Context, verbose: int) -> None:
     """Leerkring: lessons from municipal practice, shared between municipalities."""
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = {"settings": Settings()}
+    try:
+        ctx.obj = {"settings": Settings(), "verbose": verbose}
+    except ValidationError as exc:
+        if verbose:
+            raise
+        # one line per setting that will not do, naming it and what it takes; exit code 2, no traceback
+        lang = "en" if os.environ.get("LEERKRING_LANGUAGE", "nl").lower().startswith("en") else "nl"
+        for error in exc.errors(include_url=False):
+            expected = (error.get("ctx") or {}).get("expected") or error["msg"]
+            click.echo(t("config.invalid", lang, name=".".join(str(part) for part in error["loc"]),
+                         value=error.get("input"), expected=expected), err=True)
+        ctx.exit(2)
 
 
 # -- console ----------------------------------------------------------------------------------------
@@ -278,9 +308,7 @@ def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
 @click.pass_context
 def reindex(ctx: click.Context, full: bool) -> None:
     """Bring the search index up to date with the database (resumable; cached vectors are reused)."""
-    from bot.bootstrap import bootstrap
-
-    app = bootstrap(_settings(ctx), start_index=False)
+    app = _bootstrap(_settings(ctx))
     try:
         if full:
             with _bar(app.repo.count_changes_since(0), "reindex") as tick:
@@ -302,11 +330,10 @@ def reindex(ctx: click.Context, full: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool, png: Path | None) -> None:
     """Lessons per theme, municipality, province and outcome; questions asked and answered; knowledge gaps."""
-    from bot.bootstrap import bootstrap
     from bot.stats import compute, render_png, render_table
 
     settings = _settings(ctx)
-    app = bootstrap(settings, start_index=False)
+    app = _bootstrap(settings)
     try:
         data = compute(app.repo)
     finally:

@@ -271,6 +271,11 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "en": "SLACK_SIGNING_SECRET is not set (needed for HTTP mode)."},
     "config.mattermost": {"nl": "MATTERMOST_URL en MATTERMOST_TOKEN zijn nodig.",
                           "en": "MATTERMOST_URL and MATTERMOST_TOKEN are required."},
+    "config.invalid": {"nl": "{name}: “{value}” kan niet; verwacht: {expected}.",
+                       "en": "{name}: “{value}” will not do; expected: {expected}."},
+    "config.database_unreachable": {
+        "nl": "De database op {address} is niet bereikbaar (DATABASE_URL): {reason}",
+        "en": "Cannot reach the database at {address} (DATABASE_URL): {reason}"},
     "config.mattermost_not_member": {
         "nl": "Leerkring is geen lid van kanaal {channel}: nodig de bot uit (/invite @{bot}) en probeer het opnieuw.",
         "en": "Leerkring is not a member of channel {channel}: invite the bot (/invite @{bot}) and try again."},

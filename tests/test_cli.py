@@ -239,3 +239,17 @@ def test_import_of_a_file_it_cannot_use_says_why_in_one_line(env, tmp_path):
     result = CliRunner().invoke(cli, ["import", str(binary)], env=env)
     assert result.exit_code != 0 and "foto.csv is geen tekstbestand" in result.output
     assert json.loads(invoke(env, "stats", "--json").stdout)["lessons"] == 0
+
+
+def test_a_setting_that_will_not_do_is_named_in_one_line(env):
+    result = CliRunner().invoke(cli, ["stats"], env={**env, "SLACK_MODE": "websocket"})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "SLACK_MODE: “websocket” kan niet; verwacht: 'socket' or 'http'." in result.output
+    english = CliRunner().invoke(cli, ["stats"], env={**env, "SLACK_MODE": "websocket", "LEERKRING_LANGUAGE": "en"})
+    assert "SLACK_MODE: “websocket” will not do" in english.output
+
+
+def test_a_database_nobody_listens_on_is_named_in_one_line(env):
+    result = CliRunner().invoke(cli, ["stats"], env={**env, "DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:1/x"})
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "De database op 127.0.0.1:1 is niet bereikbaar (DATABASE_URL)" in result.output
