@@ -485,9 +485,8 @@ def test_an_answer_saved_by_the_mattermost_process_reaches_the_slack_asker(fake,
         post = mm.new_post(town, dirk, "Deelauto's in een nieuwbouwwijk: bezoekers parkeren nu in de buurt. "
                                        "#mobiliteit\ngemeente: Houten")
         mm.react(eva, post["id"])
-        mm.wait_for(lambda: mm_core.repo.count_lessons() == 1)
         # the Mattermost process cannot reach Cees: the answer waits for the Slack process
-        pending = core.repo.pending_answers("slack")
+        pending = mm.wait_for(lambda: core.repo.pending_answers("slack"))
         assert [(q.user_id, lesson) for q, lesson in pending] == [(CEES, 1)]
         assert core.service.open_questions() == [] and not [p for p in bot_posts(fake) if p["channel"] == CEES]
         followups = FollowUps(core.service, "slack", interval=0.2).start()
