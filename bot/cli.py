@@ -226,7 +226,7 @@ def add(ctx: click.Context, text: str, title: str | None, municipality: str | No
 def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
     """Import lessons from a .jsonl or .csv file (importing again updates, never duplicates). CSV may be
     comma-, semicolon- or tab-separated, UTF-8 or Windows-1252, with Dutch or English column names."""
-    from bot.importer import columns, count_records, import_file, lesson_records, record_to_draft
+    from bot.importer import columns, count_records, drafts, import_file
 
     settings = _settings(ctx)
     lang = settings.default_language
@@ -240,16 +240,8 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
                                                            for name, field in used),
                  ignored=", ".join(ignored) or "-"), err=True)
     if dry_run:
-        count, skipped = 0, []
-        for number, record in lesson_records(file):
-            try:
-                if "__error__" in record:
-                    raise InputError(str(record.get("__key__") or "import.bad_json"), detail=record["__error__"])
-                record_to_draft(record)
-                count += 1
-            except InputError as exc:
-                skipped.append((number, t(exc.key, lang, **exc.params)))
-        click.echo(t("cli.import_dry", lang, count=count, skipped=len(skipped)))
+        skipped = [(number, problem) for number, draft, problem in drafts(file, lang=lang) if draft is None]
+        click.echo(t("cli.import_dry", lang, count=count_records(file) - len(skipped), skipped=len(skipped)))
         for number, reason in skipped:
             click.echo(t("cli.import_line", lang, number=number, reason=reason), err=True)
         return

@@ -239,16 +239,10 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
             progress(len(batch))
         batch.clear()
 
-    for number, record in lesson_records(path):
-        problem = ""
-        if "__error__" in record:
-            problem = t(str(record.get("__key__") or "import.bad_json"), lang, detail=record["__error__"])
-        if not problem:
-            try:
-                batch.append(record_to_draft(record, platform=platform))
-            except InputError as exc:
-                problem = t(exc.key, lang, **exc.params)
-        if problem:
+    for number, draft, problem in drafts(path, platform=platform, lang=lang):
+        if draft is not None:
+            batch.append(draft)
+        else:
             report.skipped.append((number, problem))  # type: ignore[union-attr]
             if progress:
                 progress(1)
@@ -256,6 +250,20 @@ def import_file(repo: Repository, path: Path, *, platform: str = "import",
             flush()
     flush()
     return report
+
+
+def drafts(path: Path, *, platform: str = "import", lang: str = "nl"
+           ) -> Iterator[tuple[int, LessonDraft | None, str]]:
+    """(line number, draft, "") for each lesson in a file, or (line number, None, the reason in `lang`) for
+    a line that cannot be imported."""
+    for number, record in lesson_records(path):
+        if "__error__" in record:
+            yield number, None, t(str(record.get("__key__") or "import.bad_json"), lang, detail=record["__error__"])
+            continue
+        try:
+            yield number, record_to_draft(record, platform=platform), ""
+        except InputError as exc:
+            yield number, None, t(exc.key, lang, **exc.params)
 
 
 def count_records(path: Path) -> int:

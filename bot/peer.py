@@ -66,7 +66,7 @@ class PeerLearning:
         # searched in full, by the same rule as asking, so a capture costs O(1) searches.
         try:
             saved = self.repo.question_vectors(self.engine.embedder.id, [q.id for q in questions])
-            self.engine.remember_vectors({q.text: saved[q.id] for q in questions if q.id in saved})
+            self.engine.questions.remember({q.text: saved[q.id] for q in questions if q.id in saved})
             plausible = self.engine.may_match(lesson.id, [q.text for q in questions])
         except Exception:
             log.exception("checking open questions against lesson %d failed", lesson.id)

@@ -251,7 +251,7 @@ class LeerkringService(PeerLearning):
                 filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name,
                 visibility=asker.channel_visibility)
             if keep_open:  # kept for the check of new lessons (embedded once already, for the search)
-                vector = self.engine.question_vectors([question])[0]
+                vector = self.engine.questions.get([question])[0]
                 self.repo.store_question_vector(question_id, self.engine.embedder.id,
                                                 vector.astype(np.float32).tobytes())
         answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,

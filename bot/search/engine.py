@@ -11,9 +11,8 @@ import logging
 import math
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from bot.search.fusion import FusionWeights, fuse
 from bot.search.glossary import dutch_terms, english_terms
 from bot.search.lexical import BM25Index
 from bot.search.meta import LessonMeta, similarity_bonus
+from bot.search.question_vectors import QuestionVectors
+from bot.search.results import Scored, SearchResult
 from bot.search.snapshot import load_text, save_text
 from bot.search.text import char_ngrams, tokenize
 from bot.storage.repository import Repository
@@ -37,56 +38,15 @@ log = logging.getLogger(__name__)
 _OTHER = {"nl": "en", "en": "nl"}
 
 CANDIDATES = 200          # per retriever, before fusion
-MATCH_WITHIN = 3          # an answer is a match only when one of its first lessons matches
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
 SAVE_EVERY = 256          # lesson changes between saves of the index (or a quarter of the index, if more)
 SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
-QUESTION_VECTORS = 4096   # question vectors kept: a question asked again, or checked again, is not re-embedded
 # e5 gives a question and a passage in the other language (Dutch/English) a lower cosine than the same pair
 # in one language: 0.035 lower on average for unrelated pairs, 0.046 for a question and its answer
 # (benchmarks/crosslingual.py --gap). Without a correction a question prefers any lesson in its own language,
 # and an English question about a Dutch lesson gets "nog geen les". A lesson in the other language is judged
 # with the unrelated pairs' gap added to its cosine, so off-topic questions stay where they were.
 CROSS_LANGUAGE_OFFSET = 0.035
-
-
-@dataclass
-class Scored:
-    lesson_id: int
-    score: float               # the fused ranking score
-    kind: AnswerKind           # match, related or neither (bot.search.decision)
-    decision_score: float      # what the decision's thresholds are applied to
-    signals: Signals
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
-
-    @property
-    def match(self) -> bool:
-        return self.kind is AnswerKind.MATCH
-
-
-@dataclass
-class SearchResult:
-    ranked: list[Scored] = field(default_factory=list)
-
-    @property
-    def kind(self) -> AnswerKind:
-        """The answer's kind: matches when one of the best MATCH_WITHIN ranked lessons matches, else related
-        when any lesson is close, else none. A match further down alone does not make the answer: it would
-        put one lesson before the better-ranked ones it hides."""
-        if any(s.kind is AnswerKind.MATCH for s in self.ranked[:MATCH_WITHIN]):
-            return AnswerKind.MATCH
-        return AnswerKind.RELATED if any(s.kind is not AnswerKind.NONE for s in self.ranked) else AnswerKind.NONE
-
-    @property
-    def matches(self) -> list[Scored]:
-        """The lessons an answer of kind MATCH shows (none for another kind), best first."""
-        return [s for s in self.ranked if s.kind is AnswerKind.MATCH] if self.kind is AnswerKind.MATCH else []
-
-    @property
-    def related(self) -> list[Scored]:
-        """The lessons an answer of kind RELATED shows: every close lesson, best first."""
-        return [s for s in self.ranked if s.kind is not AnswerKind.NONE]
 
 
 class SearchEngine:
@@ -118,8 +78,7 @@ class SearchEngine:
         self._restructuring: threading.Thread | None = None
         self._unsaved = 0  # lesson changes applied since the last save
         self._saved_at = time.monotonic()
-        self._question_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._vectors_lock = threading.Lock()
+        self.questions = QuestionVectors(embedder)  # recent question vectors, so none is embedded twice
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, progress: Progress | None = None) -> None:
@@ -337,33 +296,6 @@ class SearchEngine:
         np.save(path, vectors)
         return vectors
 
-    def question_vectors(self, texts: list[str]) -> np.ndarray:
-        """The query vectors of `texts`, embedding in one batch only those not embedded recently."""
-        with self._vectors_lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._question_vectors))
-        if missing:
-            fresh = self.embedder.embed_queries(missing)
-            with self._vectors_lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._question_vectors[text] = vector
-                while len(self._question_vectors) > QUESTION_VECTORS:
-                    self._question_vectors.popitem(last=False)
-        with self._vectors_lock:
-            found = [self._question_vectors.get(t) for t in texts]
-        # a text pushed out by a burst of others in the meantime is embedded again
-        return np.vstack([v if v is not None else self.embedder.embed_queries([t])[0]
-                          for t, v in zip(texts, found, strict=True)]
-                         ) if texts else np.zeros((0, self.embedder.dim), dtype=np.float32)
-
-    def remember_vectors(self, vectors: dict[str, bytes]) -> None:
-        """Question vectors saved elsewhere (in the database), so they need not be embedded here."""
-        with self._vectors_lock:
-            for text, raw in vectors.items():
-                if text not in self._question_vectors:
-                    self._question_vectors[text] = np.frombuffer(raw, dtype=np.float32)
-            while len(self._question_vectors) > QUESTION_VECTORS:
-                self._question_vectors.popitem(last=False)
-
     def may_match(self, lesson_id: int, questions: list[str]) -> list[bool]:
         """For each question, whether the lesson could be a match for it: one matrix product of the lesson's
         vector with the questions' vectors (kept from earlier), judged by the match decision at its most
@@ -382,7 +314,7 @@ class SearchEngine:
                 words = dutch_terms(question) if language == "en" else english_terms(tokenize(question))
                 if words:
                     rows.append((i, f"{question} {words}", language))
-        vectors = self.question_vectors([text for _, text, _ in rows]).astype(np.float64)
+        vectors = self.questions.get([text for _, text, _ in rows]).astype(np.float64)
         offsets = np.asarray([self.cross_language_offset if language != meta.language else 0.0
                               for _, _, language in rows])
         cosines = vectors @ lesson + offsets
@@ -443,12 +375,12 @@ class SearchEngine:
         translated = [t for t in tokenize(other_words) if t not in terms]
         coverage_sets = [terms, translated] if translated else [terms]
         terms = terms + translated
-        vector = query_vector if query_vector is not None else self.question_vectors([question])[0]
+        vector = query_vector if query_vector is not None else self.questions.get([question])[0]
         # e5 bridges languages weakly for short questions: the question with those words added is searched
         # too, and each lesson keeps the better of its two cosines.
         vectors = [vector]
         if translated:
-            vectors.append(self.question_vectors([f"{question} {other_words}"])[0])
+            vectors.append(self.questions.get([f"{question} {other_words}"])[0])
         with self._lock:
             allowed: Collection[int] | None = None
             if not filters.is_empty():
