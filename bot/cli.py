@@ -8,66 +8,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
 from bot import __version__
+from bot.cli_support import bootstrap_app, fail, open_app, progress_bar, settings_of
 from bot.config import Settings
 from bot.errors import InputError, LeerkringError
 from bot.messages import t
 from bot.model import Asker, PersonRef, Source, Visibility
 
 DEMO_FILE = "demo_lessons.jsonl"
-
-
-@contextmanager
-def _bar(total: int, desc: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (hidden when there is nothing to do)."""
-    with tqdm(total=total, desc=desc, unit="les", file=sys.stderr, disable=total == 0, leave=False,
-              dynamic_ncols=True) as bar:
-        yield bar.update
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]
-
-
-def _open_app(settings: Settings, *, quiet: bool = False):
-    """Bootstrap, with a progress bar while the index catches up with the database."""
-    app = _bootstrap(settings)
-    pending = app.engine.pending()
-    with _bar(0 if quiet else pending, "index") as tick:
-        app.engine.start(progress=tick)
-    return app
-
-
-def _bootstrap(settings: Settings):
-    """The app without its index started; a database that cannot be reached is named in one line."""
-    from bot.bootstrap import bootstrap
-
-    try:
-        return bootstrap(settings, start_index=False)
-    except OperationalError as exc:  # a host that does not resolve, a port where nothing listens
-        if logging.getLogger().isEnabledFor(logging.INFO):
-            raise
-        url = make_url(settings.resolved_database_url())
-        address = f"{url.host}:{url.port or 5432}" if url.host else str(url.database)
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        click.echo(t("config.database_unreachable", settings.default_language, address=address, reason=reason),
-                   err=True)
-        sys.exit(2)
-
-
-def _fail(exc: LeerkringError, lang: str = "nl") -> None:
-    raise click.ClickException(t(exc.key, lang, **exc.params))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,11 +62,11 @@ def console(ctx: click.Context, demo: bool, user: str, channel: str, private: bo
     """Talk to the bot in this terminal (`you> ` prompt). Ctrl-D quits."""
     from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if demo:
         settings = settings.model_copy(update={"data_dir": settings.data_dir / "demo",
                                                "index_dir": settings.index_dir / "demo", "database_url": ""})
-    app = _open_app(settings)
+    app = open_app(settings)
     try:
         if demo:
             _seed_demo(app)
@@ -119,7 +75,7 @@ def console(ctx: click.Context, demo: bool, user: str, channel: str, private: bo
             try:
                 app.service.set_municipality(PersonRef("console", identity.user_id, user), municipality)
             except LeerkringError as exc:
-                _fail(exc, lang or "nl")
+                fail(exc, lang or "nl")
         ConsoleAdapter(app, identity, stdin=sys.stdin, stdout=sys.stdout).run(interactive=sys.stdin.isatty())
     finally:
         app.close()
@@ -132,7 +88,7 @@ def _seed_demo(app) -> None:
 
     with resources.as_file(resources.files("bot.data").joinpath(DEMO_FILE)) as path:
         import_file(app.repo, path, platform="demo")
-    with _bar(app.engine.pending(), "demo") as tick:
+    with progress_bar(app.engine.pending(), "demo") as tick:
         app.engine.sync(progress=tick)
 
 
@@ -158,12 +114,12 @@ def ask(ctx: click.Context, question: str, k: int | None, municipality: str, pro
     parts = [question] + [f'{key}="{value}"' for key, value in (("gemeente", municipality), ("provincie", province),
                                                                   ("grootte", size), ("thema", theme),
                                                                   ("uitkomst", outcome), ("sinds", since)) if value]
-    app = _open_app(_settings(ctx), quiet=as_json)
+    app = open_app(settings_of(ctx), quiet=as_json)
     try:
         text, filters = parse_filters(" ".join(parts))
         result = app.service.ask(text, Asker("cli", "cli", "cli"), filters=filters, k=k)
     except LeerkringError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         app.close()
     answer = result.answer
@@ -196,7 +152,7 @@ def add(ctx: click.Context, text: str, title: str | None, municipality: str | No
     from bot.commands import capture_confirmation
     from bot.service import CaptureRequest
 
-    app = _open_app(_settings(ctx))
+    app = open_app(settings_of(ctx))
     try:
         parsed_outcome = None
         if outcome is not None:
@@ -213,7 +169,7 @@ def add(ctx: click.Context, text: str, title: str | None, municipality: str | No
         result = app.service.capture(request)
         click.echo(capture_confirmation(result.lesson, result.created, result.lang, result.notices))
     except LeerkringError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         app.close()
 
@@ -228,14 +184,14 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
     comma-, semicolon- or tab-separated, UTF-8 or Windows-1252, with Dutch or English column names."""
     from bot.importer import columns, count_records, drafts, import_file
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     lang = settings.default_language
     try:
         used, ignored = columns(file)
         if "text" not in {field for _, field in used}:
             raise InputError("import.no_text_column", found=", ".join([name for name, _ in used] + ignored) or "-")
     except LeerkringError as exc:
-        _fail(exc, lang)
+        fail(exc, lang)
     click.echo(t("cli.import_columns", lang, used=", ".join(f"{name} → {field}" if name != field else name
                                                            for name, field in used),
                  ignored=", ".join(ignored) or "-"), err=True)
@@ -245,14 +201,14 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
         for number, reason in skipped:
             click.echo(t("cli.import_line", lang, number=number, reason=reason), err=True)
         return
-    app = _open_app(settings)
+    app = open_app(settings)
     try:
-        with _bar(count_records(file), "import") as tick:
+        with progress_bar(count_records(file), "import") as tick:
             report = import_file(app.repo, file, progress=tick, lang=app.settings.default_language)
-        with _bar(app.engine.pending(), "embed") as tick:
+        with progress_bar(app.engine.pending(), "embed") as tick:
             app.engine.sync(progress=tick)
     except LeerkringError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         app.close()
     lang = app.settings.default_language
@@ -272,7 +228,7 @@ def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
     from bot.capture import snippet
     from bot.storage.repository import lesson_summary
 
-    app = _open_app(_settings(ctx), quiet=True)
+    app = open_app(settings_of(ctx), quiet=True)
     try:
         rows = [lesson_summary(lesson) for lesson in app.repo.iter_lessons()]
     finally:
@@ -300,13 +256,13 @@ def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
 @click.pass_context
 def reindex(ctx: click.Context, full: bool) -> None:
     """Bring the search index up to date with the database (resumable; cached vectors are reused)."""
-    app = _bootstrap(_settings(ctx))
+    app = bootstrap_app(settings_of(ctx))
     try:
         if full:
-            with _bar(app.repo.count_changes_since(0), "reindex") as tick:
+            with progress_bar(app.repo.count_changes_since(0), "reindex") as tick:
                 app.engine.rebuild(progress=tick)
         else:
-            with _bar(app.engine.pending(), "reindex") as tick:
+            with progress_bar(app.engine.pending(), "reindex") as tick:
                 app.engine.start(progress=tick)
         app.engine.wait_for_restructure()
         click.echo(f"index up to date: {len(app.engine.dense)} lessons, revision {app.engine.revision}, "
@@ -324,8 +280,8 @@ def stats(ctx: click.Context, as_json: bool, png: Path | None) -> None:
     """Lessons per theme, municipality, province and outcome; questions asked and answered; knowledge gaps."""
     from bot.stats import compute, render_png, render_table
 
-    settings = _settings(ctx)
-    app = _bootstrap(settings)
+    settings = settings_of(ctx)
+    app = bootstrap_app(settings)
     try:
         data = compute(app.repo)
     finally:
@@ -349,7 +305,7 @@ def upgrade(ctx: click.Context) -> None:
     """Apply database migrations (also done on every start)."""
     from bot.storage import Database
 
-    settings = _settings(ctx.parent)  # type: ignore[arg-type]
+    settings = settings_of(ctx.parent)  # type: ignore[arg-type]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url())
     database.upgrade()
@@ -374,14 +330,14 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
     """Capture the messages in a channel's history that carry the capture emoji (safe to run again)."""
     from bot.handlers.slack.run import backfill, build_bolt
 
-    app = _open_app(_settings(ctx))
+    app = open_app(settings_of(ctx))
     try:
         _, adapter = build_bolt(app)
         with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
             seen, captured = backfill(app, adapter, channel, since.replace(tzinfo=UTC) if since else None,
                                       progress=bar.update)
     except LeerkringError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         app.close()
     click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
@@ -403,7 +359,7 @@ def mattermost_backfill(ctx: click.Context, channel: str, since: datetime | None
     """Capture the posts in a channel's history that carry the capture emoji (safe to run again)."""
     from bot.handlers.mattermost.run import MattermostBot, backfill
 
-    app = _open_app(_settings(ctx))
+    app = open_app(settings_of(ctx))
     try:
         bot = MattermostBot(app)
         with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
@@ -411,7 +367,7 @@ def mattermost_backfill(ctx: click.Context, channel: str, since: datetime | None
                                       progress=bar.update)
         bot.driver.close()
     except LeerkringError as exc:
-        _fail(exc, app.settings.default_language)
+        fail(exc, app.settings.default_language)
     finally:
         app.close()
     click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
@@ -425,11 +381,11 @@ def _run_platform(ctx: click.Context, platform: str) -> None:
         runner = importlib.import_module(f"bot.handlers.{platform}.run")
     except ImportError as exc:
         raise click.ClickException(f"{platform} support is not installed: pip install 'leerkring[{platform}]'") from exc
-    app = _open_app(_settings(ctx))
+    app = open_app(settings_of(ctx))
     try:
         runner.run(app)
     except LeerkringError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         app.close()
 
@@ -456,7 +412,7 @@ def eval_(ctx: click.Context, queries: Path, corpus: Path, as_json: bool, cache:
         bars.append(bar)
         return bar.update
 
-    report = run_eval(queries, corpus, make_embedder(_settings(ctx)), cache=cache, limit=limit,
+    report = run_eval(queries, corpus, make_embedder(settings_of(ctx)), cache=cache, limit=limit,
                       progress=progress)
     for bar in bars:
         bar.close()
