@@ -68,9 +68,9 @@ class PeerLearning:
             saved = self.repo.question_vectors(self.engine.embedder.id, [q.id for q in questions])
             self.engine.questions.remember({q.text: saved[q.id] for q in questions if q.id in saved})
             plausible = self.engine.may_match(lesson.id, [q.text for q in questions])
-        except Exception:
-            log.exception("checking open questions against lesson %d failed", lesson.id)
-            return answered
+        except Exception:  # nothing is lost: every question then gets the full search, as before the check
+            log.exception("checking open questions against lesson %d in one product failed", lesson.id)
+            plausible = [True] * len(questions)
         for question, maybe in zip(questions, plausible, strict=True):
             if question.id != explicit and not (maybe and self._lesson_answers(question, lesson)):
                 continue
