@@ -547,7 +547,8 @@ def test_stats_command_answers_with_a_table_and_uploads_a_chart(fake, slack):
     assert "Lessen: 2" in table["text"] and table["response_type"] == "ephemeral"
     upload = fake.wait_for(lambda: fake.uploads)[0]
     assert upload["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
-    assert fake.called("files.completeUploadExternal")
+    completed = fake.wait_for(lambda: fake.called("files.completeUploadExternal"))
+    assert len(completed) == 1
 
 
 def test_server_errors_for_a_while_still_deliver_the_answer_once(fake, slack):
