@@ -313,6 +313,18 @@ def upgrade(ctx: click.Context) -> None:
     click.echo(t("cli.db_ok", settings.default_language))
 
 
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Show what is configured and whether it works (database, model, index, Slack, Mattermost)."""
+    from bot.doctor import diagnose, report
+
+    settings = settings_of(ctx)
+    click.echo(f"leerkring {__version__}")
+    if not report(diagnose(settings), click.echo):
+        ctx.exit(1)
+
+
 # -- chat platforms ---------------------------------------------------------------------------------
 @cli.group(invoke_without_command=True)
 @click.pass_context
@@ -337,7 +349,7 @@ def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> 
             seen, captured = backfill(app, adapter, channel, since.replace(tzinfo=UTC) if since else None,
                                       progress=bar.update)
     except LeerkringError as exc:
-        fail(exc)
+        fail(exc, app.settings.default_language)
     finally:
         app.close()
     click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
@@ -381,11 +393,16 @@ def _run_platform(ctx: click.Context, platform: str) -> None:
         runner = importlib.import_module(f"bot.handlers.{platform}.run")
     except ImportError as exc:
         raise click.ClickException(f"{platform} support is not installed: pip install 'leerkring[{platform}]'") from exc
-    app = open_app(settings_of(ctx))
+    settings = settings_of(ctx)
+    try:
+        runner.preflight(settings)  # tokens and servers checked before the model and index load
+    except LeerkringError as exc:
+        fail(exc, settings.default_language)
+    app = open_app(settings)
     try:
         runner.run(app)
     except LeerkringError as exc:
-        fail(exc)
+        fail(exc, app.settings.default_language)
     finally:
         app.close()
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
 from bot.config import Settings
-from bot.errors import LeerkringError
+from bot.errors import ConfigurationError, LeerkringError
 from bot.messages import t
 
 
@@ -57,4 +57,10 @@ def bootstrap_app(settings: Settings):
 
 
 def fail(exc: LeerkringError, lang: str = "nl") -> None:
+    """A user's error as one line: exit code 2 for configuration (a setting to fix), 1 otherwise."""
+    if isinstance(exc, ConfigurationError):
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise exc
+        click.echo(t(exc.key, lang, **exc.params), err=True)
+        sys.exit(2)
     raise click.ClickException(t(exc.key, lang, **exc.params))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     mattermost_command_token: SecretStr | None = Field(default=None, alias="MATTERMOST_COMMAND_TOKEN")
     mattermost_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="MATTERMOST_CAPTURE_EMOJIS")
     mattermost_answer_bots: bool = Field(default=False, alias="MATTERMOST_ANSWER_BOTS")
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mattermost_token",
+                     "mattermost_command_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`SLACK_BOT_TOKEN=` in a .env file (as in .env.example) means not set, not an empty token."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def capture_emojis(self) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -310,6 +311,22 @@ def test_dropped_websocket_is_restored_and_events_flow_again(fake, mm):
     before = bot.websocket.connections
     fake.drop_websockets()
     fake.wait_for(lambda: bot.websocket.connections > before and fake.connections() == 1, timeout=20)
+    fake.user_posts(TOWN, CEES, "@leerkring burgerbegroting", mentions=[BOT])
+    assert fake.wait_for(lambda: answers(fake))
+
+
+def test_a_server_down_for_a_while_is_logged_once_when_lost_and_once_when_back(fake, mm, caplog):
+    core, bot, _ = mm
+    caplog.set_level(logging.DEBUG, logger="bot.handlers.mattermost.run")
+    fake.websocket_down = True
+    fake.drop_websockets()
+    fake.wait_for(lambda: fake.websocket_refusals >= 4, timeout=20)  # several attempts fail
+    fake.websocket_down = False
+    fake.wait_for(lambda: bot.websocket.connected.is_set() and fake.connections() == 1, timeout=20)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len([m for m in said if "websocket lost" in m]) == 1, said
+    assert len([m for m in said if "connected again" in m]) == 1, said
+    seed(fake, core)
     fake.user_posts(TOWN, CEES, "@leerkring burgerbegroting", mentions=[BOT])
     assert fake.wait_for(lambda: answers(fake))
 

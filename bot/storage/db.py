@@ -59,11 +59,14 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def current_revision(self) -> str | None:
+        """The migration the database is at; None for a database Leerkring has not created yet."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
     def needs_upgrade(self) -> bool:
         script = ScriptDirectory.from_config(self._alembic_config())
-        with self.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        return current != script.get_current_head()
+        return self.current_revision() != script.get_current_head()
 
     def scrub(self) -> None:
         """After an erasure: no copy of erased content stays in the database's files. SQLite zeroes freed

@@ -56,6 +56,11 @@ class QuestionStore:
                                    .order_by(QuestionRow.asked_at.desc(), QuestionRow.id.desc()).limit(limit))
             return [_open_question(r) for r in rows]
 
+    def count_open_questions(self) -> int:
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(QuestionRow)
+                                      .where(QuestionRow.status == "open")) or 0)
+
     def store_question_vector(self, question_id: int, model_id: str, vector: bytes) -> None:
         with self.db.session() as session:
             session.merge(QuestionVectorRow(question_id=question_id, model_id=model_id, vector=vector))

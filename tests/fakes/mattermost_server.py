@@ -46,6 +46,8 @@ class FakeMattermost:
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)  # "POST /api/v4/posts" -> statuses
     token: str = "bot-token"
+    websocket_down: bool = False  # while True, websocket connections are refused with a 503
+    websocket_refusals: int = 0
     port: int = 0
     chaos: float = 0.0  # share of POST /posts answered with 500, 503 or 429 (sustained-fault runs)
     slow: float = 0.0  # share of requests answered after `slow_seconds`
@@ -169,7 +171,10 @@ class FakeMattermost:
         raise AssertionError("timed out waiting for the bot")
 
     # -- websocket -------------------------------------------------------------------------------
-    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        if self.websocket_down:  # a server restarting behind its proxy
+            self.websocket_refusals += 1
+            return web.Response(status=503, text="restarting")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         try:

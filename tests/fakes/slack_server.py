@@ -69,6 +69,8 @@ class FakeSlack:
     port: int = 0
     manifest: Path = MANIFEST
     refused: list[tuple[str, str]] = field(default_factory=list)  # (method or event, what was missing)
+    bot_token: str = "xoxb-test"  # the only tokens Slack accepts; any other is invalid_auth, as on Slack
+    app_token: str = "xapp-test"
 
     def __post_init__(self) -> None:
         spec = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
@@ -247,6 +249,8 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if status >= 500:
             return web.Response(status=status, text="upstream trouble")
+        if token != (self.app_token if method == "apps.connections.open" else self.bot_token):
+            return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
         needed = METHOD_SCOPES.get(method, "").format(kind=self._kind(str(params.get("channel", ""))))
         if method == "conversations.open" and "," in str(params.get("users", "")):
             needed = "mpim:write"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from mattermostautodriver import TypedDriver
 from mattermostautodriver.exceptions import InvalidMattermostError, MattermostError
 
@@ -35,6 +36,27 @@ def driver_options(url: str, token: str) -> dict[str, Any]:
     return {"url": parts.hostname or "localhost", "port": port, "scheme": scheme, "token": token,
             "verify": True, "timeout": 30, "request_timeout": 30, "max_retries": 5, "retry_max_sleep": 30,
             "keepalive": True}
+
+
+def probe(url: str, token: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Who the token belongs to (GET /api/v4/users/me), asked once without retries, so that a server that is
+    down or a refused token is reported at start in one line instead of after the driver's retries."""
+    from bot.errors import ConfigurationError
+
+    options = driver_options(url, token)
+    base = f"{options['scheme']}://{options['url']}:{options['port']}"
+    try:
+        response = httpx.get(f"{base}/api/v4/users/me", headers={"Authorization": f"Bearer {token}"},
+                             timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise ConfigurationError("config.unreachable", service="Mattermost", address=base, setting="MATTERMOST_URL",
+                                 reason=str(exc) or type(exc).__name__) from exc
+    if response.status_code in (401, 403):
+        raise ConfigurationError("config.mattermost_login")
+    if response.status_code != 200 or "id" not in (me := response.json()):
+        raise ConfigurationError("config.unreachable", service="Mattermost", address=base, setting="MATTERMOST_URL",
+                                 reason=f"HTTP {response.status_code}")
+    return dict(me)
 
 
 class MattermostGateway:

@@ -22,6 +22,7 @@ from mattermostautodriver import TypedDriver, Websocket
 from mattermostautodriver.exceptions import NotEnoughPermissions
 
 from bot.bootstrap import App as Core
+from bot.config import Settings
 from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.followup import FollowUps
@@ -29,7 +30,7 @@ from bot.handlers.common import QuietHandler, ThreadingWSGIServer
 from bot.handlers.mattermost.adapter import MattermostAdapter
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.dialog import read_state
-from bot.handlers.mattermost.gateway import driver_options
+from bot.handlers.mattermost.gateway import driver_options, probe
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
@@ -60,6 +61,7 @@ class ReconnectingWebsocket(Websocket):
         url, context = self._url()
         self._alive = True
         attempt = 0
+        lost = False  # logged once when the connection goes, once when it is back; not per attempt
         while self._alive:
             try:
                 async with aiohttp.ClientSession() as session, session.ws_connect(url, ssl=context) as websocket:
@@ -67,17 +69,33 @@ class ReconnectingWebsocket(Websocket):
                     attempt = 0
                     self.connections += 1
                     self.connected.set()
+                    if lost:
+                        log.warning("mattermost: websocket connected again")
+                        lost = False
                     await self._start_loop(websocket, event_handler)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # dropped, refused, closed: all end in a reconnect
-                log.warning("mattermost: websocket lost (%s); reconnecting", type(exc).__name__)
+                if not lost:
+                    log.warning("mattermost: websocket lost (%s); reconnecting with back-off", type(exc).__name__)
+                else:
+                    log.debug("mattermost: reconnect failed (%s)", type(exc).__name__)
+                lost = True
             self.connected.clear()
             if not self._alive:
                 break
             delay = min(self.max_delay, self.base_delay * 2 ** attempt) * random.uniform(0.5, 1.0)
             attempt = min(attempt + 1, 16)
             await asyncio.sleep(delay)
+
+
+def preflight(settings: Settings) -> None:
+    """Before anything loads: the server answers and accepts the bot's token."""
+    if not settings.mattermost_url or settings.mattermost_token is None:
+        raise ConfigurationError("config.mattermost")
+    probe(settings.mattermost_url, settings.mattermost_token.get_secret_value())
+    if settings.mattermost_command_token is None:
+        log.warning("mattermost: MATTERMOST_COMMAND_TOKEN is not set: the /leerkring command will be refused")
 
 
 class MattermostBot:
@@ -90,6 +108,7 @@ class MattermostBot:
         token = settings.mattermost_token.get_secret_value()
         self.core = core
         self.options = driver_options(settings.mattermost_url, token)
+        probe(settings.mattermost_url, token)
         self.driver = driver or TypedDriver(self.options)
         me = self.driver.login()
         if not isinstance(me, dict) or "id" not in me:

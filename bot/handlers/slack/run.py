@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -41,13 +42,60 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         ConnectionErrorRetryHandler(max_retry_count=6)])
 
 
+def check_token(client: WebClient, api_url: str) -> dict[str, Any]:
+    """Ask Slack who the bot token belongs to (auth.test); a refused token or an unreachable API is a
+    ConfigurationError that names SLACK_BOT_TOKEN or SLACK_API_URL."""
+    sdk_log = logging.getLogger("slack_sdk.web.base_client")
+    level = sdk_log.level
+    sdk_log.setLevel(logging.CRITICAL)  # its own line per failed attempt would bury the one that says why
+    try:
+        return dict(client.auth_test().data)  # type: ignore[arg-type]
+    except SlackApiError as exc:
+        raise ConfigurationError("config.slack_refused", error=exc.response.get("error", "?"),
+                                 setting="SLACK_BOT_TOKEN") from exc
+    except OSError as exc:  # refused, unresolvable, timed out (after the client's retries)
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigurationError("config.unreachable", service="Slack", address=api_url, setting="SLACK_API_URL",
+                                 reason=str(reason) or type(exc).__name__) from exc
+    finally:
+        sdk_log.setLevel(level)
+
+
+def probe_client(settings: Settings) -> WebClient:
+    """A client that asks once, without retries: at start a Slack that cannot be reached is said at once."""
+    if settings.slack_bot_token is None:
+        raise ConfigurationError("config.slack_token")
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url, timeout=10,
+                     retry_handlers=[])
+
+
+def preflight(settings: Settings) -> None:
+    """Before anything loads: every setting the mode needs is there and Slack accepts both tokens."""
+    client = probe_client(settings)
+    check_token(client, settings.slack_api_url)
+    if settings.slack_mode == "http":
+        if settings.slack_signing_secret is None:
+            raise ConfigurationError("config.slack_signing_secret")
+        return
+    if settings.slack_app_token is None:
+        raise ConfigurationError("config.slack_app_token")
+    try:  # a connection URL nobody uses expires by itself
+        client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+    except SlackApiError as exc:
+        raise ConfigurationError("config.slack_refused", error=exc.response.get("error", "?"),
+                                 setting="SLACK_APP_TOKEN") from exc
+
+
 def build_bolt(core: Core, *, client: WebClient | None = None, http: bool = False) -> tuple[App, SlackAdapter]:
     """The bolt App with Leerkring's listeners. In Socket Mode requests are not signed."""
     settings = core.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if http and not secret:
         raise ConfigurationError("config.slack_signing_secret")
-    bolt = App(client=client or web_client(settings), signing_secret=secret or "unused-in-socket-mode",
+    client = client or web_client(settings)
+    check_token(client, settings.slack_api_url)
+    bolt = App(client=client, signing_secret=secret or "unused-in-socket-mode",
                request_verification_enabled=http, name="leerkring")
     return bolt, SlackAdapter(core, bolt)
 
@@ -95,6 +143,9 @@ def run(core: Core) -> None:
     log.info("slack: Socket Mode")
     try:
         socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
+    except SlackApiError as exc:  # apps.connections.open refused the app-level token
+        raise ConfigurationError("config.slack_refused", error=exc.response.get("error", "?"),
+                                 setting="SLACK_APP_TOKEN") from exc
     finally:
         digest.stop()
         followups.stop()

@@ -1,0 +1,142 @@
+"""`leerkring doctor`: on one screen, what is configured and whether it works (database, model, index,
+Slack, Mattermost), for the operator asked "does it work?". It changes nothing: no migration, no index
+save, no message posted."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.errors import LeerkringError
+from bot.messages import t
+
+OK, FAIL, WARN, OFF = "ok", "FAIL", "WARN", "--"
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    detail: str
+
+
+def _database(settings: Settings, lang: str) -> tuple[Check, Any]:
+    from bot.storage import Database, Repository
+
+    url = make_url(settings.resolved_database_url())
+    where = f"{url.get_backend_name()} {url.host}:{url.port or 5432}/{url.database}" if url.host \
+        else f"{url.get_backend_name()} {url.database}"
+    database = Database(str(settings.resolved_database_url()))
+    try:
+        behind = database.needs_upgrade()
+        if behind and database.current_revision() is None:
+            return Check("database", WARN, t("doctor.database_new", lang, where=where)), None
+        repo = Repository(database)
+        lessons = repo.count_lessons()
+        questions = repo.count_open_questions()
+    except Exception as exc:  # unreachable, refused, unreadable: the reason in one line
+        database.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return Check("database", FAIL, f"{where}: {reason}"), None
+    detail = t("doctor.database", lang, where=where, lessons=lessons, questions=questions)
+    if behind:
+        return Check("database", WARN, detail + "; " + t("doctor.needs_upgrade", lang)), repo
+    return Check("database", OK, detail), repo
+
+
+def _model(settings: Settings, lang: str) -> tuple[Check, Any]:
+    from bot.bootstrap import make_embedder
+
+    started = time.perf_counter()
+    try:
+        embedder = make_embedder(settings)
+        embedder.embed_queries(["Heeft een gemeente al eens een burgerberaad georganiseerd?"])
+    except (LeerkringError, OSError, ImportError, ValueError) as exc:
+        return Check("model", FAIL, f"{settings.embedder}: {exc}"), None
+    seconds = time.perf_counter() - started
+    return Check("model", OK, t("doctor.model", lang, id=embedder.id, dim=embedder.dim,
+                                seconds=f"{seconds:.1f}")), embedder
+
+
+def _index(settings: Settings, repo: Any, embedder: Any, lang: str) -> Check:
+    import json
+
+    from bot.search.dense import DenseIndex
+
+    if embedder is None:
+        return Check("index", OFF, t("doctor.index_no_model", lang))
+    _, manifest_path = DenseIndex.paths(settings.index_dir, embedder.id)
+    if not manifest_path.exists():
+        return Check("index", WARN, t("doctor.index_missing", lang, path=settings.index_dir.resolve()))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return Check("index", WARN, t("doctor.index_unreadable", lang, path=manifest_path, reason=exc))
+    pending = repo.count_changes_since(int(manifest["revision"])) if repo is not None else 0
+    detail = t("doctor.index", lang, count=manifest["count"], structure=manifest["structure"], pending=pending,
+               path=settings.index_dir.resolve())
+    return Check("index", OK, detail)
+
+
+def _slack(settings: Settings, lang: str) -> Check:
+    if settings.slack_bot_token is None:
+        return Check("slack", OFF, t("doctor.not_configured", lang, setting="SLACK_BOT_TOKEN"))
+    try:
+        from bot.handlers.slack.run import check_token, probe_client
+    except ImportError:
+        return Check("slack", FAIL, "pip install 'leerkring[slack]'")
+    try:
+        who = check_token(probe_client(settings), settings.slack_api_url)
+    except LeerkringError as exc:
+        return Check("slack", FAIL, t(exc.key, lang, **exc.params))
+    missing = [name for name, value in (("SLACK_APP_TOKEN", settings.slack_app_token),) if value is None] \
+        if settings.slack_mode == "socket" else \
+        [name for name, value in (("SLACK_SIGNING_SECRET", settings.slack_signing_secret),) if value is None]
+    detail = t("doctor.slack", lang, team=who.get("team", "?"), user=who.get("user", "?"), mode=settings.slack_mode)
+    if missing:
+        return Check("slack", FAIL, detail + "; " + t("doctor.missing", lang, settings=", ".join(missing)))
+    return Check("slack", OK, detail)
+
+
+def _mattermost(settings: Settings, lang: str) -> Check:
+    if not settings.mattermost_url or settings.mattermost_token is None:
+        return Check("mattermost", OFF, t("doctor.not_configured", lang, setting="MATTERMOST_URL, MATTERMOST_TOKEN"))
+    try:
+        from bot.handlers.mattermost.gateway import probe
+    except ImportError:
+        return Check("mattermost", FAIL, "pip install 'leerkring[mattermost]'")
+    try:
+        me = probe(settings.mattermost_url, settings.mattermost_token.get_secret_value())
+    except LeerkringError as exc:
+        return Check("mattermost", FAIL, t(exc.key, lang, **exc.params))
+    detail = t("doctor.mattermost", lang, url=settings.mattermost_url, user=me.get("username", "?"))
+    if settings.mattermost_command_token is None:
+        return Check("mattermost", WARN, detail + "; " + t("doctor.no_command_token", lang))
+    return Check("mattermost", OK, detail)
+
+
+def diagnose(settings: Settings) -> list[Check]:
+    """Every check, in the order an operator reads them."""
+    lang = settings.default_language
+    database, repo = _database(settings, lang)
+    model, embedder = _model(settings, lang)
+    checks = [database, model, _index(settings, repo, embedder, lang), _slack(settings, lang),
+              _mattermost(settings, lang)]
+    if repo is not None:
+        repo.db.dispose()
+    if database.status != FAIL and settings.resolved_database_url().startswith("sqlite"):
+        checks.append(Check("storage", WARN, t("doctor.sqlite", lang, path=settings.data_dir.resolve())))
+    return checks
+
+
+def report(checks: list[Check], echo: Callable[[str], None]) -> bool:
+    """Print the checks, one line each; True when none failed."""
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        echo(f"{check.status:<6} {check.name:<{width}}  {check.detail}")
+    return all(check.status != FAIL for check in checks)
