@@ -27,7 +27,7 @@ from bot.digest import DigestScheduler, parse_channels
 from bot.errors import ConfigurationError, LeerkringError
 from bot.followup import FollowUps
 from bot.handlers.common import QuietHandler, ThreadingWSGIServer
-from bot.handlers.mattermost.adapter import MattermostAdapter
+from bot.handlers.mattermost.adapter import MattermostAdapter, chat_message
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.dialog import read_state
 from bot.handlers.mattermost.gateway import driver_options, probe
@@ -246,7 +246,7 @@ def backfill(adapter: MattermostAdapter, channel_id: str, since: datetime | None
             if tagger is None or post.get("type") or post.get("user_id") == adapter.bot_user_id:
                 continue
             try:
-                adapter.capture_post(post, tagger=tagger)
+                adapter.chat.capture(chat_message(post), tagger)
                 captured += 1
             except LeerkringError as exc:
                 log.info("backfill: post %s skipped (%s)", post.get("id"), exc.key)

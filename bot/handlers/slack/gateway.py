@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.chat import ChatMessage
 from bot.handlers.common import TTL, TTLCache
 from bot.model import Asker, Visibility
 
@@ -19,6 +20,14 @@ def slack_time(ts: str) -> datetime | None:
         return datetime.fromtimestamp(float(ts), UTC)
     except (TypeError, ValueError):
         return None
+
+
+def chat_message(channel: str, message: dict[str, Any]) -> ChatMessage:
+    ts = str(message.get("ts") or "")
+    return ChatMessage(ts, channel, str(message.get("user") or ""), str(message.get("text") or ""),
+                       thread=str(message.get("thread_ts") or ""), has_replies=bool(message.get("reply_count")),
+                       from_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
+                       at=slack_time(ts))
 
 
 @dataclass

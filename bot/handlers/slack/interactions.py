@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import App as Core
 from bot.capture import parse_outcome
+from bot.chat import Conversation, Place
 from bot.commands import capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.slack.blocks import (
@@ -17,9 +18,9 @@ from bot.handlers.slack.blocks import (
     lesson_modal,
     modal_values,
 )
-from bot.handlers.slack.gateway import SlackGateway, slack_time
+from bot.handlers.slack.gateway import SlackGateway, chat_message, slack_time
 from bot.messages import t
-from bot.model import Asker, Lesson, Outcome, PersonRef, Source
+from bot.model import Asker, Outcome, PersonRef, Source
 from bot.service import CaptureRequest
 
 PLATFORM = "slack"
@@ -32,14 +33,12 @@ class SlackInteractions:
     bolt: App
     gateway: SlackGateway
 
+    chat: Conversation
+
     if TYPE_CHECKING:
         def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker: ...
         def person(self, user_id: str) -> PersonRef: ...
         def locale(self, user_id: str) -> str: ...
-        def source(self, team_id: str, channel_id: str, ts: str, thread_ts: str = "") -> Source: ...
-        def story(self, channel_id: str, message: dict[str, Any]) -> str: ...
-        def confirm(self, client: WebClient, channel_id: str, user_id: str, lesson: Lesson, text: str,
-                    thread_ts: str = "") -> None: ...
 
     # -- the form --------------------------------------------------------------------------------
     def on_shortcut(self, ack: Any, body: dict[str, Any], client: WebClient) -> None:
@@ -49,7 +48,8 @@ class SlackInteractions:
         user_id = body["user"]["id"]
         profile = self.core.repo.get_person(PLATFORM, message.get("user") or user_id)
         lang = (self.locale(user_id) or "nl")[:2]
-        text = self.story(channel_id, message) if channel_id else str(message.get("text", ""))
+        found = chat_message(channel_id, message)
+        text = self.chat.story(found, whole_thread=found.has_replies) if channel_id else found.text
         from bot.capture import detect_outcome, extract_themes
 
         client.views_open(trigger_id=body["trigger_id"], view=lesson_modal(
@@ -83,7 +83,7 @@ class SlackInteractions:
         user_id = body["user"]["id"]
         team_id, channel_id, ts = meta.get("team", ""), meta.get("channel", ""), meta.get("ts", "")
         from_slack = channel_id and ts and meta.get("platform", PLATFORM) == PLATFORM
-        source = (self.source(team_id, channel_id, ts) if from_slack
+        source = (self.chat.source(team_id, channel_id, ts) if from_slack
                   else Source(meta.get("platform", PLATFORM), team_id, channel_id,
                               message_id=ts or f"form-{body.get('view', {}).get('id', '')}"))
         contact = self.person(values["contact"]) if values.get("contact") else None
@@ -100,7 +100,7 @@ class SlackInteractions:
             return
         text = capture_confirmation(result.lesson, result.created, result.lang, result.notices)
         if channel_id:
-            self.confirm(client, channel_id, user_id, result.lesson, text)
+            self.chat.confirm(user_id, Place(channel_id), result.lesson, text)
         else:
             client.chat_postMessage(channel=user_id, text=escape(text))
 
@@ -136,24 +136,10 @@ class SlackInteractions:
         lang = (self.locale(user_id) or "nl")[:2]
         respond(text=t("question.kept_open", lang), response_type="ephemeral", replace_original=False)
 
-    def on_introduce(self, ack: Any, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def on_introduce(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         ack()
         data = json.loads(body["actions"][0].get("value") or "{}")
-        user_id = body["user"]["id"]
-        lang = (self.locale(user_id) or "nl")[:2]
-        asker = self.asker(user_id, (body.get("channel") or {}).get("id", ""),
+        asker = self.asker(body["user"]["id"], (body.get("channel") or {}).get("id", ""),
                            (body.get("team") or {}).get("id", ""))
-        try:
-            lesson = self.core.service.introduction(asker, int(data.get("l", 0)))
-        except LeerkringError as exc:
-            respond(text=t(exc.key, lang, **exc.params), response_type="ephemeral", replace_original=False)
-            return
-        assert lesson.contact is not None
-        contact = lesson.contact
-        channel = client.conversations_open(users=f"{user_id},{contact.user_id}")["channel"]["id"]
-        asker_profile = self.core.repo.get_person(PLATFORM, user_id)
-        place = asker_profile.municipality if asker_profile and asker_profile.municipality else "?"
-        text = t("intro.message", lang, contact=f"<@{contact.user_id}>", asker=f"<@{user_id}>",
-                 municipality=escape(place), title=escape(lesson.title), short_id=lesson.short_id)
-        client.chat_postMessage(channel=channel, text=text)
-        respond(text=t("intro.done", lang), response_type="ephemeral", replace_original=False)
+        respond(text=self.chat.introduce(asker, int(data.get("l", 0))), response_type="ephemeral",
+                replace_original=False)

@@ -1,0 +1,296 @@
+"""The chat-platform contract and the flows that run on it, once for every platform.
+
+A platform (Slack, Mattermost, the console, the next one) supplies a `ChatPort`: a handful of primitives
+(read a message or a thread, know a place and a person, post, post privately, send a direct message, upload
+a picture, render an answer in its own markup) and the translation of its events into calls of
+`Conversation`. Everything with a rule in it lives here: what a thread's story is, what a tag captures, where
+an answer goes and what only the asker sees, whom to tell when a question is answered or a contact leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.commands import CommandContext, Reply, answered_notice, capture_confirmation
+from bot.errors import LeerkringError
+from bot.lang import language_for
+from bot.messages import t
+from bot.model import Answer, Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
+from bot.service import CaptureRequest
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+
+log = logging.getLogger(__name__)
+SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+ONLY_SAVE = re.compile(r"^\W*(bewaar|bewaren|save|opslaan)\W*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message as every platform has one. `thread` is the root's id for a reply, "" for a root."""
+
+    id: str
+    channel: str
+    user: str
+    text: str
+    thread: str = ""
+    has_replies: bool = False
+    from_bot: bool = False
+    at: datetime | None = None
+
+    @property
+    def is_root(self) -> bool:
+        return not self.thread or self.thread == self.id
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a reply goes: a channel, in a thread when `thread` is set. `reply` answers the request that
+    asked (a slash command's own reply), where the platform has one, instead of posting anew."""
+
+    channel: str
+    thread: str = ""
+    reply: Callable[..., Any] | None = field(default=None, compare=False)
+
+
+class ChatPort(Protocol):
+    """What a platform supplies. Text it receives is plain; it escapes and renders in its own markup."""
+
+    platform: str
+
+    # reading
+    def message(self, channel: str, message_id: str) -> ChatMessage | None: ...
+    def thread(self, channel: str, root_id: str) -> list[ChatMessage]: ...  # the root first
+    def still_tagged(self, channel: str, message_id: str) -> bool: ...  # a capture emoji is still on it
+    def place(self, channel: str) -> tuple[Visibility, str]: ...  # kind and name
+    def workspace(self, channel: str) -> str: ...
+    def permalink(self, workspace: str, channel: str, message_id: str) -> str: ...
+    def person(self, user_id: str) -> PersonRef: ...
+    def locale(self, user_id: str) -> str: ...
+    def find_person(self, text: str) -> PersonRef | None: ...  # a mention or handle as the platform writes it
+    def without_mentions(self, text: str) -> str: ...  # the text with mentions of anyone removed
+
+    # writing
+    def post_answer(self, place: Place, answer: Answer, hits: list[Hit], asker: Asker, key: str) -> None: ...
+    def post_private(self, user_id: str, place: Place, text: str, *, answer: Answer | None = None,
+                     hits: list[Hit] | None = None, lesson: Lesson | None = None, lang: str = "nl") -> None: ...
+    # `text` is plain: the port escapes it, then puts each `{name}` of `markup` (already in its markup) in place
+    def direct_message(self, user_id: str, text: str, **markup: str) -> None: ...
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None: ...  # opens the group
+    def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup
+    def contact_markup(self, lesson: Lesson, lang: str) -> str: ...  # the contact as a mention, escaped
+    def upload_image(self, user_id: str, path: Path, title: str) -> None: ...  # into the user's direct messages
+
+
+class Conversation:
+    """The flows of every platform, on a port."""
+
+    def __init__(self, core: App, port: ChatPort) -> None:
+        self.core = core
+        self.service = core.service
+        self.port = port
+        self.platform = port.platform
+
+    # -- people ----------------------------------------------------------------------------------
+    def lang(self, user_id: str) -> str:
+        return (self.port.locale(user_id) or self.core.settings.default_language)[:2]
+
+    def asker(self, user_id: str, channel: str, workspace: str, *, private_reply: bool = False) -> Asker:
+        """Who asks, from where; a reply only the asker sees counts as asked in a direct message."""
+        visibility = self.port.place(channel)[0] if channel else Visibility.DM
+        person, locale = self.port.person(user_id), self.port.locale(user_id)
+        if locale:
+            self.service.set_locale(person, locale)
+        return Asker(self.platform, user_id, person.name, channel, Visibility.DM if private_reply else visibility,
+                     locale, workspace)
+
+    def source(self, workspace: str, channel: str, message_id: str, thread: str = "") -> Source:
+        visibility, name = self.port.place(channel)
+        return Source(self.platform, workspace, channel, name, visibility, message_id, thread,
+                      self.port.permalink(workspace, channel, message_id))
+
+    # -- capture ---------------------------------------------------------------------------------
+    def story(self, message: ChatMessage, *, whole_thread: bool = True) -> str:
+        """A message's text, or for a thread's root the whole thread: the people's messages only, without
+        bots' replies (Leerkring's own among them) or the "@leerkring bewaar" that tagged it."""
+        if not whole_thread or not message.is_root:
+            return message.text
+        thread = self.port.thread(message.channel, message.id)
+        if len(thread) <= 1:
+            return message.text
+        parts = [thread[0].text]
+        for reply in thread[1:]:
+            if reply.from_bot or ONLY_SAVE.match(self.port.without_mentions(reply.text)):
+                continue
+            parts.append(f"{self.port.person(reply.user).name if reply.user else '?'}: {reply.text}")
+        return "\n\n".join(part for part in parts if part.strip())
+
+    def capture(self, message: ChatMessage, tagger: str, *, workspace: str | None = None,
+                whole_thread: bool | None = None, **extra: Any) -> tuple[Lesson, str, bool]:
+        """Save a message (a thread's root: the whole thread) as a lesson; (lesson, confirmation, created)."""
+        workspace = self.port.workspace(message.channel) if workspace is None else workspace
+        thread = message.is_root and (message.has_replies if whole_thread is None else whole_thread)
+        text = self.story(message, whole_thread=thread)
+        request = CaptureRequest(
+            text=text, source=self.source(workspace, message.channel, message.id,
+                                          message.id if thread else message.thread),
+            author=self.port.person(message.user or tagger), captured_by=self.port.person(tagger),
+            occurred_at=message.at, **extra)
+        if request.contact is None:
+            request.contact = self._contact_in(text)
+        result = self.service.capture(request)
+        return result.lesson, capture_confirmation(result.lesson, result.created, result.lang,
+                                                   result.notices), result.created
+
+    def _contact_in(self, text: str) -> PersonRef | None:
+        """`contact: @someone` on a line of its own names the contact."""
+        match = re.search(r"(?im)^\s*(?:contact|contactpersoon)\s*[:=]\s*(\S+)", text)
+        return self.port.find_person(match.group(1)) if match else None
+
+    def tag(self, message: ChatMessage, tagger: str, place: Place, **kwargs: Any) -> None:
+        """A member tagged a message (emoji, mention, shortcut): save it and tell them privately how it went."""
+        try:
+            lesson, confirmation, _ = self.capture(message, tagger, **kwargs)
+        except LeerkringError as exc:
+            self.port.post_private(tagger, place, t(exc.key, self.lang(tagger), **exc.params))
+            return
+        self.confirm(tagger, place, lesson, confirmation)
+
+    def confirm(self, user_id: str, place: Place, lesson: Lesson, text: str) -> None:
+        lang = language_for(text, self.port.locale(user_id), self.core.settings.default_language)
+        self.port.post_private(user_id, place, text, lesson=lesson, lang=lang)
+
+    def save_by_mention(self, post: ChatMessage, request: str, tagger: str, workspace: str | None = None) -> bool:
+        """"@leerkring bewaar" in a thread saves the thread; "@leerkring bewaar <text>" saves the text. False
+        when the mention is not a save request (then it is a question)."""
+        if not SAVE_WORDS.search(request.split("\n", 1)[0]) or (post.is_root and len(request.split()) <= 1):
+            return False
+        place = Place(post.channel, "" if post.is_root else post.thread)
+        if not post.is_root:
+            root = self.port.message(post.channel, post.thread)
+            if root is not None:
+                self.tag(root, tagger, place, workspace=workspace, whole_thread=True)
+            return True
+        own = ChatMessage(post.id, post.channel, post.user, SAVE_WORDS.sub("", request, count=1).strip(),
+                          at=post.at)
+        self.tag(own, tagger, place, workspace=workspace, whole_thread=False)
+        return True
+
+    def untagged(self, workspace: str, channel: str, message_id: str) -> None:
+        """A capture emoji was taken off: the lesson goes when no capture emoji is left (not when a form
+        made it someone's own)."""
+        lesson = self.core.repo.find_by_source(self.platform, workspace, channel, message_id)
+        if lesson is None or lesson.edited_by_form:
+            return
+        if not self.port.still_tagged(channel, message_id):
+            self.service.remove_by_source(self.platform, workspace, channel, message_id)
+
+    def edited(self, workspace: str, message: ChatMessage) -> None:
+        """A message was edited: its lesson follows; an edited reply in a saved thread updates the thread."""
+        lesson = self.core.repo.find_by_source(self.platform, workspace, message.channel, message.id)
+        if lesson is None:
+            if not message.is_root:
+                self.thread_changed(workspace, message.channel, message.thread)
+            return
+        text = self.story(message) if lesson.source.thread_id == message.id else message.text
+        self._update(workspace, message.channel, message.id, text)
+
+    def deleted(self, workspace: str, channel: str, message_id: str, thread: str = "") -> None:
+        """A message was deleted: its lesson goes; a deleted reply in a saved thread updates the thread."""
+        removed = self.service.remove_by_source(self.platform, workspace, channel, message_id)
+        if not removed and thread and thread != message_id:
+            self.thread_changed(workspace, channel, thread)
+
+    def thread_changed(self, workspace: str, channel: str, root_id: str) -> None:
+        """A reply was added, edited or deleted: a thread saved as a lesson tells its story as it now stands
+        (idempotent: an unchanged story is not saved again)."""
+        lesson = self.core.repo.find_by_source(self.platform, workspace, channel, root_id)
+        if lesson is None or lesson.source.thread_id != lesson.source.message_id:
+            return
+        root = self.port.message(channel, root_id)
+        if root is not None:
+            self._update(workspace, channel, root_id, self.story(root))
+
+    def _update(self, workspace: str, channel: str, message_id: str, text: str) -> None:
+        try:
+            self.service.update_from_source(self.platform, workspace, channel, message_id, text)
+        except LeerkringError:
+            log.info("%s: changed message %s has no usable text; lesson kept", self.platform, message_id)
+
+    # -- asking ----------------------------------------------------------------------------------
+    def answer(self, asker: Asker, question: str, place: Place, key: str) -> None:
+        """Answer where it was asked (once, whatever retries happen); lessons only the asker may see go to
+        the asker alone."""
+        try:
+            result = self.service.ask(question, asker)
+        except LeerkringError as exc:
+            self.port.post_private(asker.user_id, place, t(exc.key, self.lang(asker.user_id), **exc.params))
+            return
+        self.port.post_answer(place, result.answer, result.answer.hits, asker, key)
+        if result.private_hits:
+            self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
+
+    def command(self, text: str, asker: Asker, place: Place, source: Any) -> None:
+        """A slash command: the reply only its user sees; a chart goes to their direct messages."""
+        ctx = CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix="/leerkring ",
+                             locale=asker.locale, source=source, resolve_person=self.port.find_person)
+        reply: Reply = self.core.router.handle_command(text, ctx)
+        if reply.answer is not None:
+            self.port.post_private(asker.user_id, place, reply.text, answer=reply.answer,
+                                   hits=[*reply.answer.hits, *reply.private_hits])
+        elif reply.lesson_id is not None and (lesson := self.core.repo.get_lesson(reply.lesson_id)) is not None:
+            self.confirm(asker.user_id, place, lesson, reply.text)
+        else:
+            self.port.post_private(asker.user_id, place, reply.text)
+        if reply.chart is not None:
+            try:
+                self.chart(asker.user_id, reply.chart)
+            except Exception:
+                log.exception("%s: the statistics chart could not be uploaded", self.platform)
+
+    def chart(self, user_id: str, data: dict[str, Any]) -> None:
+        from bot.stats import render_png
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = render_png(data, Path(tmp) / "leerkring-stats.png", self.lang(user_id))
+            self.port.upload_image(user_id, path, "Leerkring")
+
+    # -- peer learning ---------------------------------------------------------------------------
+    def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
+        """Tell an asker privately that their open question has an answer now, with whom to talk to."""
+        self.port.direct_message(question.user_id, answered_notice(question, lesson, "{contact}"),
+                                 contact=self.port.contact_markup(lesson, question.lang))
+
+    def person_left(self, user_id: str, name: str) -> None:
+        """A contact left: whoever saved their lessons is asked who takes over."""
+        lessons = self.service.person_left(self.platform, user_id)
+        for capturer, lesson in self.service.who_to_ask(lessons, self.platform, user_id):
+            self.port.direct_message(capturer, t("contact.left", self.lang(capturer), name=name,
+                                                 short_id=lesson.short_id, title=lesson.title, handle="{handle}"),
+                                     handle=self.port.mention(user_id))
+
+    def introduce(self, asker: Asker, lesson_id: int) -> str:
+        """Open a group conversation of the asker and a lesson's contact (see service.introduction); the
+        text to show the asker."""
+        lang = self.lang(asker.user_id)
+        try:
+            lesson = self.service.introduction(asker, lesson_id)
+        except LeerkringError as exc:
+            return t(exc.key, lang, **exc.params)
+        assert lesson.contact is not None
+        profile = self.core.repo.get_person(self.platform, asker.user_id)
+        text = t("intro.message", lang, contact="{contact}", asker="{asker}", title=lesson.title,
+                 municipality=profile.municipality if profile and profile.municipality else "?",
+                 short_id=lesson.short_id)
+        self.port.group_message([asker.user_id, lesson.contact.user_id], text,
+                                contact=self.port.mention(lesson.contact.user_id),
+                                asker=self.port.mention(asker.user_id))
+        return t("intro.done", lang)
