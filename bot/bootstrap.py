@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.access import AccessChecker
 from bot.commands import CommandRouter
 from bot.config import Settings
 from bot.errors import ConfigurationError
@@ -15,7 +16,7 @@ from bot.search.embedder import (
     SentenceTransformerEmbedder,
 )
 from bot.search.engine import SearchEngine
-from bot.service import AccessChecker, LeerkringService
+from bot.service import LeerkringService
 from bot.storage import Database, Repository
 
 

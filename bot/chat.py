@@ -83,7 +83,7 @@ class ChatPort(Protocol):
     def post_private(self, user_id: str, place: Place, text: str, *, answer: Answer | None = None,
                      hits: list[Hit] | None = None, lesson: Lesson | None = None, lang: str = "nl") -> None: ...
     # `text` is plain: the port escapes it, then puts each `{name}` of `markup` (already in its markup) in place
-    def direct_message(self, user_id: str, text: str, **markup: str) -> None: ...
+    def direct_message(self, to: PersonRef, text: str, **markup: str) -> None: ...
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None: ...  # opens the group
     def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup
     def contact_markup(self, lesson: Lesson, lang: str) -> str: ...  # the contact as a mention, escaped
@@ -238,12 +238,29 @@ class Conversation:
         if result.private_hits:
             self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
 
+    def context(self, asker: Asker, source: Any, prefix: str = "/leerkring ") -> CommandContext:
+        return CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix=prefix,
+                              locale=asker.locale, source=source, resolve_person=self.port.find_person)
+
     def command(self, text: str, asker: Asker, place: Place, source: Any) -> None:
         """A slash command: the reply only its user sees; a chart goes to their direct messages."""
-        ctx = CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix="/leerkring ",
-                             locale=asker.locale, source=source, resolve_person=self.port.find_person)
-        reply: Reply = self.core.router.handle_command(text, ctx)
-        if reply.answer is not None:
+        reply: Reply = self.core.router.handle_command(text, self.context(asker, source))
+        self.show(reply, asker, place, key="", public=False)
+
+    def line(self, text: str, asker: Asker, place: Place, source: Any, *, prefix: str, key: str) -> None:
+        """A line typed to the bot where everything is a message to it (the console): a command after
+        `prefix`, otherwise a question, answered in the open as a mention would be."""
+        self.show(self.core.router.handle(text, self.context(asker, source, prefix)), asker, place, key=key,
+                  public=True)
+
+    def show(self, reply: Reply, asker: Asker, place: Place, *, key: str, public: bool) -> None:
+        """Put a command's reply where it belongs: an answer in the open when `public` (lessons only the
+        asker may see to the asker alone), everything else privately."""
+        if reply.answer is not None and public and not reply.ephemeral:
+            self.port.post_answer(place, reply.answer, reply.answer.hits, asker, key)
+            if reply.private_hits:
+                self.port.post_private(asker.user_id, place, "", answer=reply.answer, hits=reply.private_hits)
+        elif reply.answer is not None:
             self.port.post_private(asker.user_id, place, reply.text, answer=reply.answer,
                                    hits=[*reply.answer.hits, *reply.private_hits])
         elif reply.lesson_id is not None and (lesson := self.core.repo.get_lesson(reply.lesson_id)) is not None:
@@ -266,14 +283,15 @@ class Conversation:
     # -- peer learning ---------------------------------------------------------------------------
     def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
         """Tell an asker privately that their open question has an answer now, with whom to talk to."""
-        self.port.direct_message(question.user_id, answered_notice(question, lesson, "{contact}"),
+        asker = PersonRef(self.platform, question.user_id, question.asker_name or question.user_id)
+        self.port.direct_message(asker, answered_notice(question, lesson, "{contact}"),
                                  contact=self.port.contact_markup(lesson, question.lang))
 
     def person_left(self, user_id: str, name: str) -> None:
         """A contact left: whoever saved their lessons is asked who takes over."""
         lessons = self.service.person_left(self.platform, user_id)
         for capturer, lesson in self.service.who_to_ask(lessons, self.platform, user_id):
-            self.port.direct_message(capturer, t("contact.left", self.lang(capturer), name=name,
+            self.port.direct_message(self.port.person(capturer), t("contact.left", self.lang(capturer), name=name,
                                                  short_id=lesson.short_id, title=lesson.title, handle="{handle}"),
                                      handle=self.port.mention(user_id))
 

@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -17,7 +16,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from bot import __version__
-from bot.cli_support import bootstrap_app, fail, open_app, progress_bar, settings_of
+from bot.cli_support import bootstrap_app, fail, open_app, progress_bar, run_platforms, settings_of
 from bot.config import Settings
 from bot.errors import InputError, LeerkringError
 from bot.messages import t
@@ -326,85 +325,28 @@ def doctor(ctx: click.Context) -> None:
 
 
 # -- chat platforms ---------------------------------------------------------------------------------
-@cli.group(invoke_without_command=True)
+@cli.command("run")
 @click.pass_context
-def slack(ctx: click.Context) -> None:
-    """Run the Slack bot (Socket Mode by default; SLACK_MODE=http for HTTP mode)."""
-    if ctx.invoked_subcommand is None:
-        _run_platform(ctx, "slack")
+def run_all(ctx: click.Context) -> None:
+    """Run every chat platform whose settings are present, in one process (one model, one index)."""
+    from bot.handlers import configured
 
-
-@slack.command("backfill")
-@click.option("--channel", required=True, help="The channel id (C…) to read.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only messages since this date.")
-@click.pass_context
-def slack_backfill(ctx: click.Context, channel: str, since: datetime | None) -> None:
-    """Capture the messages in a channel's history that carry the capture emoji (safe to run again)."""
-    from bot.handlers.slack.run import backfill, build_bolt
-
-    app = open_app(settings_of(ctx))
-    try:
-        _, adapter = build_bolt(app)
-        with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
-            seen, captured = backfill(app, adapter, channel, since.replace(tzinfo=UTC) if since else None,
-                                      progress=bar.update)
-    except LeerkringError as exc:
-        fail(exc, app.settings.default_language)
-    finally:
-        app.close()
-    click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
-
-
-@cli.group(invoke_without_command=True)
-@click.pass_context
-def mattermost(ctx: click.Context) -> None:
-    """Run the Mattermost bot (websocket, plus an HTTP listener for the slash command and buttons)."""
-    if ctx.invoked_subcommand is None:
-        _run_platform(ctx, "mattermost")
-
-
-@mattermost.command("backfill")
-@click.option("--channel", required=True, help="The channel id to read.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only posts since this date.")
-@click.pass_context
-def mattermost_backfill(ctx: click.Context, channel: str, since: datetime | None) -> None:
-    """Capture the posts in a channel's history that carry the capture emoji (safe to run again)."""
-    from bot.handlers.mattermost.run import MattermostBot, backfill
-
-    app = open_app(settings_of(ctx))
-    try:
-        bot = MattermostBot(app)
-        with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
-            seen, captured = backfill(bot.adapter, channel, since.replace(tzinfo=UTC) if since else None,
-                                      progress=bar.update)
-        bot.driver.close()
-    except LeerkringError as exc:
-        fail(exc, app.settings.default_language)
-    finally:
-        app.close()
-    click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))
-
-
-def _run_platform(ctx: click.Context, platform: str) -> None:
-    """Start a chat platform's bot and run it until it is stopped."""
-    import importlib
-
-    try:
-        runner = importlib.import_module(f"bot.handlers.{platform}.run")
-    except ImportError as exc:
-        raise click.ClickException(f"{platform} support is not installed: pip install 'leerkring[{platform}]'") from exc
     settings = settings_of(ctx)
-    try:
-        runner.preflight(settings)  # tokens and servers checked before the model and index load
-    except LeerkringError as exc:
-        fail(exc, settings.default_language)
-    app = open_app(settings)
-    try:
-        runner.run(app)
-    except LeerkringError as exc:
-        fail(exc, app.settings.default_language)
-    finally:
-        app.close()
+    platforms = configured(settings)
+    if not platforms:
+        click.echo(t("config.no_platform", settings.default_language), err=True)
+        ctx.exit(2)
+    run_platforms(ctx, platforms)
+
+
+def _add_platforms() -> None:
+    from bot.handlers import PLATFORMS, part
+
+    for name in PLATFORMS:
+        cli.add_command(part(name, "cli").group)
+
+
+_add_platforms()
 
 
 # -- evaluation -------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from sqlalchemy.engine import make_url
@@ -64,3 +66,63 @@ def fail(exc: LeerkringError, lang: str = "nl") -> None:
         click.echo(t(exc.key, lang, **exc.params), err=True)
         sys.exit(2)
     raise click.ClickException(t(exc.key, lang, **exc.params))
+
+
+def run_platforms(ctx: click.Context, platforms: list[str]) -> None:
+    """Check each platform's settings and tokens, then load the model and index once and run every platform
+    on it in this one process until it is stopped (or one of them stops)."""
+    import importlib
+
+    settings = settings_of(ctx)
+    runners = []
+    for name in platforms:
+        try:
+            runner = importlib.import_module(f"bot.handlers.{name}.run")
+        except ImportError:
+            raise click.ClickException(f"{name} support is not installed: pip install 'leerkring[{name}]'") from None
+        try:
+            runner.preflight(settings)  # tokens and servers checked before the model and index load
+        except LeerkringError as exc:
+            fail(exc, settings.default_language)
+        runners.append((name, runner))
+    app = open_app(settings)
+    try:
+        failures = serve(app, runners)
+    finally:
+        app.close()
+    for name, error in failures:
+        if isinstance(error, LeerkringError):
+            fail(error, settings.default_language)
+        raise click.ClickException(f"{name}: {error}") from error
+
+
+def serve(app: object, runners: Sequence[tuple[str, Any]], stop: threading.Event | None = None
+          ) -> list[tuple[str, BaseException]]:
+    """Run each platform on the one app, each in its own thread, until `stop` is set, Ctrl-C, or one of them
+    ends; then stop them all. Returns what the platforms failed with."""
+    stop = stop or threading.Event()
+    ended = threading.Event()
+    failures: list[tuple[str, BaseException]] = []
+
+    def run(name: str, runner: object) -> None:
+        try:
+            runner.run(app, stop)  # type: ignore[attr-defined]
+        except BaseException as exc:
+            failures.append((name, exc))
+        finally:
+            ended.set()
+
+    threads = [threading.Thread(target=run, args=(name, runner), name=name, daemon=True) for name, runner in runners]
+    for thread in threads:
+        thread.start()
+    logging.getLogger(__name__).warning("leerkring: running %s in one process", ", ".join(n for n, _ in runners))
+    try:
+        while not (stop.is_set() or ended.is_set()):
+            ended.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+    return failures

@@ -239,7 +239,7 @@ class CommandRouter:
         if words and words[0].lower() in {"overdragen", "transfer", "overzetten"}:
             if len(words) != 3:
                 return Reply(t("contact.usage", lang), ephemeral=True)
-            resolve = ctx.resolve_person or _person_from_name(ctx.person.platform)
+            resolve = ctx.resolve_person or person_from_name(ctx.person.platform)
             old, new = resolve(words[1]), resolve(words[2])
             for typed, found in ((words[1], old), (words[2], new)):
                 if found is None:
@@ -277,7 +277,7 @@ class CommandRouter:
                        profile=profile), ephemeral=True)
 
 
-def _person_from_name(platform: str) -> Callable[[str], PersonRef | None]:
+def person_from_name(platform: str) -> Callable[[str], PersonRef | None]:
     def resolve(text: str) -> PersonRef | None:
         name = text.strip().lstrip("@")
         return PersonRef(platform, name.lower(), name) if name else None

@@ -1,5 +1,5 @@
 """`leerkring doctor`: on one screen, what is configured and whether it works (database, model, index,
-Slack, Mattermost), for the operator asked "does it work?". It changes nothing: no migration, no index
+and each chat platform's own check), for the operator asked "does it work?". It changes nothing: no migration, no index
 save, no message posted."""
 
 from __future__ import annotations
@@ -83,50 +83,15 @@ def _index(settings: Settings, repo: Any, embedder: Any, lang: str) -> Check:
     return Check("index", OK, detail)
 
 
-def _slack(settings: Settings, lang: str) -> Check:
-    if settings.slack_bot_token is None:
-        return Check("slack", OFF, t("doctor.not_configured", lang, setting="SLACK_BOT_TOKEN"))
-    try:
-        from bot.handlers.slack.run import check_token, probe_client
-    except ImportError:
-        return Check("slack", FAIL, "pip install 'leerkring[slack]'")
-    try:
-        who = check_token(probe_client(settings), settings.slack_api_url)
-    except LeerkringError as exc:
-        return Check("slack", FAIL, t(exc.key, lang, **exc.params))
-    missing = [name for name, value in (("SLACK_APP_TOKEN", settings.slack_app_token),) if value is None] \
-        if settings.slack_mode == "socket" else \
-        [name for name, value in (("SLACK_SIGNING_SECRET", settings.slack_signing_secret),) if value is None]
-    detail = t("doctor.slack", lang, team=who.get("team", "?"), user=who.get("user", "?"), mode=settings.slack_mode)
-    if missing:
-        return Check("slack", FAIL, detail + "; " + t("doctor.missing", lang, settings=", ".join(missing)))
-    return Check("slack", OK, detail)
-
-
-def _mattermost(settings: Settings, lang: str) -> Check:
-    if not settings.mattermost_url or settings.mattermost_token is None:
-        return Check("mattermost", OFF, t("doctor.not_configured", lang, setting="MATTERMOST_URL, MATTERMOST_TOKEN"))
-    try:
-        from bot.handlers.mattermost.gateway import probe
-    except ImportError:
-        return Check("mattermost", FAIL, "pip install 'leerkring[mattermost]'")
-    try:
-        me = probe(settings.mattermost_url, settings.mattermost_token.get_secret_value())
-    except LeerkringError as exc:
-        return Check("mattermost", FAIL, t(exc.key, lang, **exc.params))
-    detail = t("doctor.mattermost", lang, url=settings.mattermost_url, user=me.get("username", "?"))
-    if settings.mattermost_command_token is None:
-        return Check("mattermost", WARN, detail + "; " + t("doctor.no_command_token", lang))
-    return Check("mattermost", OK, detail)
-
-
 def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order an operator reads them."""
     lang = settings.default_language
     database, repo = _database(settings, lang)
     model, embedder = _model(settings, lang)
-    checks = [database, model, _index(settings, repo, embedder, lang), _slack(settings, lang),
-              _mattermost(settings, lang)]
+    from bot.handlers import PLATFORMS, part
+
+    checks = [database, model, _index(settings, repo, embedder, lang),
+              *(part(name, "health").check(settings, lang) for name in PLATFORMS)]
     if repo is not None:
         repo.db.dispose()
     if database.status != FAIL and settings.resolved_database_url().startswith("sqlite"):

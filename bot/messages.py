@@ -279,6 +279,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "config.mattermost_not_member": {
         "nl": "Leerkring is geen lid van kanaal {channel}: nodig de bot uit (/invite @{bot}) en probeer het opnieuw.",
         "en": "Leerkring is not a member of channel {channel}: invite the bot (/invite @{bot}) and try again."},
+    "config.no_platform": {
+        "nl": "Geen chatplatform ingesteld: zet SLACK_BOT_TOKEN of MATTERMOST_URL en MATTERMOST_TOKEN "
+              "(of start `leerkring console`).",
+        "en": "No chat platform configured: set SLACK_BOT_TOKEN, or MATTERMOST_URL and MATTERMOST_TOKEN "
+              "(or start `leerkring console`)."},
     "config.slack_refused": {"nl": "Slack weigert het token ({error}): controleer {setting}.",
                              "en": "Slack refused the token ({error}): check {setting}."},
     "config.unreachable": {"nl": "{service} is niet bereikbaar op {address} ({setting}): {reason}",
@@ -319,6 +324,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                "en": "Model “{model}” not found (downloads are off)."},
     "config.extra_missing": {"nl": "Installeer de extra: pip install 'leerkring[{extra}]'.",
                              "en": "Install the extra: pip install 'leerkring[{extra}]'."},
+    "console.chart": {"nl": "(grafiek opgeslagen in {path})", "en": "(chart saved to {path})"},
     "console.only_you": {"nl": "(alleen voor jou: {ids})", "en": "(only for you: {ids})"},
     "import.bad_json": {"nl": "geen geldige JSON ({detail})", "en": "invalid JSON ({detail})"},
     "import.not_object": {"nl": "geen JSON-object; elke regel moet één les zijn, {{\"text\": …}}",

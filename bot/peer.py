@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.access import AccessChecker, may_see
 from bot.errors import InputError, PermissionDenied
 from bot.model import Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Visibility
 from bot.storage.repository import Person, Repository
@@ -16,7 +17,6 @@ from bot.storage.repository import Person, Repository
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.search.engine import SearchEngine
-    from bot.service import AccessChecker
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +121,8 @@ class PeerLearning:
     def _may_see(self, question: OpenQuestion, lesson: Lesson) -> bool:
         if lesson.source.visibility is Visibility.PUBLIC:
             return True
-        asker = Asker(question.platform, question.user_id, question.asker_name, "", Visibility.DM)
-        src = lesson.source
-        return self.access.can_see(asker, src.platform, src.workspace, src.channel_id)
+        return may_see(self.access, Asker(question.platform, question.user_id, question.asker_name, "",
+                                          Visibility.DM), lesson)
 
     def open_questions(self) -> list[OpenQuestion]:
         return self.repo.open_questions(older_than_days=self.settings.question_max_age_days)

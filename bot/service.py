@@ -10,10 +10,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from bot.access import AccessChecker, PlatformAccess, SameChannelOnly, may_see, may_see_place
 from bot.capture import parse_lesson, title_from
 from bot.config import Settings
 from bot.errors import InputError, NotFoundError, PermissionDenied
@@ -48,19 +49,6 @@ _FILTER_NAMES = {"municipality": ("gemeente", "municipality"), "province": ("pro
                  "size_class": ("grootte", "size"), "theme": ("thema", "theme"),
                  "outcome": ("uitkomst", "outcome"), "since": ("sinds", "since")}  # (Dutch, English), as typed
 LONG_LESSON = 4000  # characters; longer stories are kept whole, but the user is told answers show an extract
-
-
-class AccessChecker(Protocol):
-    """Answers whether a person can see a channel (adapters ask their platform; results may be cached)."""
-
-    def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool: ...
-
-
-class SameChannelOnly:
-    """The console's rule: a private lesson is visible only from the channel it came from."""
-
-    def can_see(self, asker: Asker, platform: str, workspace: str, channel_id: str) -> bool:
-        return platform == asker.platform and channel_id == asker.channel_id
 
 
 @dataclass
@@ -258,15 +246,15 @@ class LeerkringService(PeerLearning):
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
         return AskResult(answer, private)
 
+    def allow(self, platform: str, checker: AccessChecker) -> None:
+        """`checker` answers for the places of `platform` (each platform running in this process adds its own)."""
+        if not isinstance(self.access, PlatformAccess):
+            self.access = PlatformAccess(self.access)
+        self.access.register(platform, checker)
+
     def may_see(self, asker: Asker, lesson: Lesson) -> bool:
         """Whether `asker` may see `lesson` at all: public, asked in its own channel, or a member of it."""
-        src = lesson.source
-        return self._may_see_place(asker, src.visibility, src.platform, src.workspace, src.channel_id)
-
-    def _may_see_place(self, asker: Asker, visibility: Visibility, platform: str, workspace: str,
-                       channel: str) -> bool:
-        return (visibility is Visibility.PUBLIC or (platform, channel) == (asker.platform, asker.channel_id)
-                or self.access.can_see(asker, platform, workspace, channel))
+        return may_see(self.access, asker, lesson)
 
     def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson:
         """The lesson, if `asker` may see it; otherwise the same "does not exist" as for a wrong number, so
@@ -285,7 +273,7 @@ class LeerkringService(PeerLearning):
             platform, workspace, channel = meta.channel
             if meta.visibility is Visibility.PUBLIC or (platform, channel) == (asker.platform, asker.channel_id):
                 return False  # public, or asked in the very channel the lesson came from
-            if not self._may_see_place(asker, meta.visibility, platform, workspace, channel):
+            if not may_see_place(self.access, asker, meta.visibility, platform, workspace, channel):
                 return True
             if asker.channel_visibility is not Visibility.DM:
                 private_ids.add(lesson_id)  # the asker may see it; this channel may not

@@ -1,0 +1,1 @@
+"""Data shipped with the package: the municipalities, the demo lessons, the background passages for search."""

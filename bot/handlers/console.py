@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App
-from bot.commands import CommandContext, Reply, answered_notice
+from bot.chat import ChatMessage, Conversation, Place
+from bot.commands import person_from_name
 from bot.messages import t
-from bot.model import Asker, Lesson, OpenQuestion, PersonRef, Source, Visibility
+from bot.model import Answer, Asker, Hit, Lesson, PersonRef, Source, Visibility
+from bot.render import render_answer
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"
@@ -35,37 +39,101 @@ class ConsoleIdentity:
 
 
 class ConsoleAdapter:
+    """The console on the chat contract: every line is a message to the bot, every reply is printed."""
+
+    platform = PLATFORM
+
     def __init__(self, app: App, identity: ConsoleIdentity, *, stdin: TextIO, stdout: TextIO) -> None:
         self.app = app
         self.identity = identity
         self.stdin = stdin
         self.stdout = stdout
-        visibility = Visibility.PRIVATE if identity.private else Visibility.PUBLIC
-        self.person = PersonRef(PLATFORM, identity.user_id, identity.user)
-        self.ctx = CommandContext(
-            asker=Asker(PLATFORM, identity.user_id, identity.user, identity.channel, visibility, identity.locale),
-            person=self.person, prefix="/", source=self._source, locale=identity.locale)
-        app.service.notifiers[PLATFORM] = self._notify
-
-    def _notify(self, question: OpenQuestion, lesson: Lesson) -> None:
-        """Everyone at this terminal is a console user: an answered question is shown right here."""
-        contact = lesson.contact.name if lesson.contact and lesson.contact.name else "?"
-        self._write(f"({question.asker_name or question.user_id}) " + answered_notice(question, lesson, contact))
+        self.chat = Conversation(app, self)
+        self.asker = Asker(PLATFORM, identity.user_id, identity.user, identity.channel,
+                           Visibility.PRIVATE if identity.private else Visibility.PUBLIC, identity.locale)
+        self._find = person_from_name(PLATFORM)
+        app.service.notifiers[PLATFORM] = self.chat.notify_answered
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC
         return Source(PLATFORM, "local", self.identity.channel, self.identity.channel, visibility,
                       message_id=uuid.uuid4().hex)
 
-    def handle(self, line: str) -> Reply | None:
-        """One line in, one reply out (None for an empty line)."""
+    # -- the port: a terminal has no history, one place and one person at the keyboard -----------
+    def message(self, channel: str, message_id: str) -> ChatMessage | None:
+        return None
+
+    def thread(self, channel: str, root_id: str) -> list[ChatMessage]:
+        return []
+
+    def still_tagged(self, channel: str, message_id: str) -> bool:
+        return False
+
+    def place(self, channel: str) -> tuple[Visibility, str]:
+        return self.asker.channel_visibility, channel
+
+    def workspace(self, channel: str) -> str:
+        return "local"
+
+    def permalink(self, workspace: str, channel: str, message_id: str) -> str:
+        return ""
+
+    def person(self, user_id: str) -> PersonRef:
+        if user_id == self.identity.user_id:
+            return PersonRef(PLATFORM, user_id, self.identity.user)
+        known = self.app.repo.get_person(PLATFORM, user_id)
+        return PersonRef(PLATFORM, user_id, known.display_name if known and known.display_name else user_id)
+
+    def locale(self, user_id: str) -> str:
+        return self.identity.locale if user_id == self.identity.user_id else ""
+
+    def find_person(self, text: str) -> PersonRef | None:
+        return self._find(text)
+
+    def without_mentions(self, text: str) -> str:
+        return text
+
+    def post_answer(self, place: Place, answer: Answer, hits: list[Hit], asker: Asker, key: str) -> None:
+        self._write(render_answer(answer) if hits == answer.hits else render_answer(answer, hits))
+
+    def post_private(self, user_id: str, place: Place, text: str, *, answer: Answer | None = None,
+                     hits: list[Hit] | None = None, lesson: Lesson | None = None, lang: str = "nl") -> None:
+        if answer is not None:  # lessons from places only the asker is in: named, not shown to the terminal
+            ids = ", ".join(h.lesson.short_id for h in hits or [])
+            self._write(t("console.only_you", answer.lang, ids=ids))
+            return
+        self._write(text)
+
+    def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
+        """Everyone at this terminal is a console user: a message to one of them is shown right here."""
+        self._write(f"({to.name or to.user_id}) " + _fill(text, markup))
+
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
+        self._write(_fill(text, markup))
+
+    def mention(self, user_id: str) -> str:
+        return "@" + user_id
+
+    def contact_markup(self, lesson: Lesson, lang: str) -> str:
+        return lesson.contact.name if lesson.contact and lesson.contact.name else "?"
+
+    def upload_image(self, user_id: str, path: Path, title: str) -> None:
+        target = self.app.settings.data_dir / path.name
+        shutil.copyfile(path, target)
+        self._write(t("console.chart", self.chat.lang(user_id), path=target.resolve()))
+
+    # -- the terminal ----------------------------------------------------------------------------
+    def handle(self, line: str) -> bool:
+        """One line in, its replies printed; False for an empty line."""
         if not line.strip():
-            return None
+            return False
         try:
-            return self.app.router.handle(line, self.ctx)
+            self.chat.line(line, self.asker, Place(self.identity.channel), self._source, prefix="/",
+                           key=uuid.uuid4().hex)
         except Exception:  # one bad line must not end the session
             log.exception("console: handling a line failed")
-            return Reply(t("error.generic", self.app.settings.default_language))
+            self._write(t("error.generic", self.app.settings.default_language))
+        return True
 
     def run(self, interactive: bool) -> None:
         lang = self.identity.locale or self.app.settings.default_language
@@ -92,17 +160,18 @@ class ConsoleAdapter:
             self.app.service.deliver_pending(PLATFORM)
         except Exception:
             log.exception("console: delivering pending answers failed")
-        reply = self.handle(line)
-        if reply is not None:
-            self._write(reply.text)
-            if reply.private_hits:
-                lang = reply.answer.lang if reply.answer else self.app.settings.default_language
-                self._write(t("console.only_you", lang, ids=", ".join(h.lesson.short_id for h in reply.private_hits)))
+        if self.handle(line):
             self._write("")
 
     def _write(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
+
+
+def _fill(text: str, markup: dict[str, str]) -> str:
+    for key, value in markup.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 def _enable_history() -> None:

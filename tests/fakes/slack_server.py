@@ -225,7 +225,7 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
         with self._lock:
-            self.responses.append(body)
+            self.responses.append({**body, "response_id": request.match_info["id"]})
         return web.json_response({"ok": True})
 
     # -- web api ---------------------------------------------------------------------------------

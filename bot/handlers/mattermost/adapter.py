@@ -89,7 +89,7 @@ class MattermostAdapter(MattermostRequests):
         self.signer = signer
         self.emojis = core.settings.mattermost_emojis
         self.chat = Conversation(core, self)
-        core.service.access = self.gateway
+        core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
 
     # -- websocket events ------------------------------------------------------------------------
@@ -283,8 +283,8 @@ class MattermostAdapter(MattermostRequests):
             post["props"] = {"attachments": attachments}
         self.driver.posts.create_post_ephemeral(user_id, post)
 
-    def direct_message(self, user_id: str, text: str, **markup: str) -> None:
-        channel = self.driver.channels.create_direct_channel([self.bot_user_id, user_id])
+    def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
+        channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
         self.create_post(channel["id"], _fill(escape(text), markup))
 
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:

@@ -266,8 +266,8 @@ def _tagger(adapter: MattermostAdapter, post: dict[str, Any]) -> str | None:
     return None
 
 
-def run(core: Core) -> None:
-    """Run until stopped: websocket plus the HTTP listener on MATTERMOST_LISTEN."""
+def run(core: Core, stop: threading.Event | None = None) -> None:
+    """Run until stopped (or `stop` is set): websocket plus the HTTP listener on MATTERMOST_LISTEN."""
     bot = MattermostBot(core)
     host, _, port = core.settings.mattermost_listen.rpartition(":")
     bot.start_http(host or "0.0.0.0", int(port or 8080))
@@ -281,7 +281,7 @@ def run(core: Core) -> None:
     log.info("mattermost: connected as @%s; listening on %s", bot.adapter.bot_username,
              core.settings.mattermost_listen)
     try:
-        threading.Event().wait()
+        (stop or threading.Event()).wait()
     finally:
         digest.stop()
         followups.stop()

@@ -49,7 +49,7 @@ class SlackAdapter(SlackInteractions):
         self.emojis = core.settings.capture_emojis
         self.chat = Conversation(core, self)
         self._team = ""
-        core.service.access = self.gateway
+        core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
         self._register()
 
@@ -146,11 +146,11 @@ class SlackAdapter(SlackInteractions):
         self.bolt.client.chat_postEphemeral(channel=place.channel, user=user_id, text=text, blocks=blocks,
                                             thread_ts=place.thread or None)
 
-    def direct_message(self, user_id: str, text: str, **markup: str) -> None:
+    def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         message = escape(text)
         for key, value in markup.items():
             message = message.replace("{" + key + "}", value)
-        self.bolt.client.chat_postMessage(channel=user_id, text=message)
+        self.bolt.client.chat_postMessage(channel=to.user_id, text=message)
 
     def contact_markup(self, lesson: Lesson, lang: str) -> str:
         return contact_mrkdwn(lesson, lang)

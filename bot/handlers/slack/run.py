@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -124,31 +125,44 @@ def http_server(bolt: App, host: str, port: int) -> WSGIServer:
     return make_server(host, port, wsgi_app(bolt), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
 
 
-def run(core: Core) -> None:
-    """Run until stopped, in the mode the settings ask for."""
+def run(core: Core, stop: threading.Event | None = None) -> None:
+    """Run until stopped (or `stop` is set), in the mode the settings ask for."""
     settings = core.settings
+    stop = stop or threading.Event()
     if settings.slack_mode == "http":
         bolt, _ = build_bolt(core, http=True)
-        start_digest(core, bolt)
-        FollowUps(core.service, "slack", interval=settings.followup_seconds).start()
         server = http_server(bolt, "0.0.0.0", settings.slack_port)
         log.info("slack: HTTP mode on port %d (/slack/events, /healthz)", settings.slack_port)
-        server.serve_forever()
-        return
-    if settings.slack_app_token is None:
-        raise ConfigurationError("config.slack_app_token")
-    bolt, _ = build_bolt(core)
+        threading.Thread(target=server.serve_forever, name="slack-http", daemon=True).start()
+        closers: list[Callable[[], None]] = [server.shutdown, server.server_close]
+    else:
+        if settings.slack_app_token is None:
+            raise ConfigurationError("config.slack_app_token")
+        bolt, _ = build_bolt(core)
+        handler = socket_mode_handler(bolt, settings.slack_app_token.get_secret_value())
+        try:
+            handler.connect()
+        except SlackApiError as exc:  # apps.connections.open refused the app-level token
+            raise ConfigurationError("config.slack_refused", error=exc.response.get("error", "?"),
+                                     setting="SLACK_APP_TOKEN") from exc
+        log.info("slack: Socket Mode")
+        closers = [lambda: _close_within(handler.close, 10)]
     digest = start_digest(core, bolt)
     followups = FollowUps(core.service, "slack", interval=settings.followup_seconds).start()
-    log.info("slack: Socket Mode")
     try:
-        socket_mode_handler(bolt, settings.slack_app_token.get_secret_value()).start()
-    except SlackApiError as exc:  # apps.connections.open refused the app-level token
-        raise ConfigurationError("config.slack_refused", error=exc.response.get("error", "?"),
-                                 setting="SLACK_APP_TOKEN") from exc
+        stop.wait()
     finally:
         digest.stop()
         followups.stop()
+        for close in closers:
+            close()
+
+
+def _close_within(close: Callable[[], None], seconds: float) -> None:
+    """slack_sdk's Socket Mode client can wait forever in close() on a thread blocked reading the socket."""
+    closer = threading.Thread(target=close, daemon=True)
+    closer.start()
+    closer.join(seconds)
 
 
 def start_digest(core: Core, bolt: App) -> DigestScheduler:

@@ -1,0 +1,43 @@
+"""`leerkring mattermost` (run the Mattermost bot) and `leerkring mattermost backfill`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from tqdm import tqdm
+
+from bot.cli_support import fail, open_app, run_platforms, settings_of
+from bot.errors import LeerkringError
+from bot.messages import t
+
+
+@click.group("mattermost", invoke_without_command=True)
+@click.pass_context
+def group(ctx: click.Context) -> None:
+    """Run the Mattermost bot (websocket, plus an HTTP listener for the slash command and buttons)."""
+    if ctx.invoked_subcommand is None:
+        run_platforms(ctx, ["mattermost"])
+
+
+@group.command("backfill")
+@click.option("--channel", required=True, help="The channel id to read.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only posts since this date.")
+@click.pass_context
+def backfill(ctx: click.Context, channel: str, since: datetime | None) -> None:
+    """Capture the posts in a channel's history that carry the capture emoji (safe to run again)."""
+    from bot.handlers.mattermost.run import MattermostBot, backfill
+
+    app = open_app(settings_of(ctx))
+    try:
+        bot = MattermostBot(app)
+        with tqdm(desc="backfill", unit="bericht", file=sys.stderr, leave=False) as bar:
+            seen, captured = backfill(bot.adapter, channel, since.replace(tzinfo=UTC) if since else None,
+                                      progress=bar.update)
+        bot.driver.close()
+    except LeerkringError as exc:
+        fail(exc, app.settings.default_language)
+    finally:
+        app.close()
+    click.echo(t("cli.backfill_done", app.settings.default_language, seen=seen, captured=captured))

@@ -1,0 +1,301 @@
+"""One way to drive every platform: a driver per platform puts people's actions into its loopback fake (or the
+console) and reads back what they would see. The shared scenarios in test_flows.py run on each driver, so a
+flow is proved the same way on Slack, Mattermost and the console.
+
+Every world has anna (in every channel), bram (in the public channel only) and cees (English), a public
+channel and a private channel with anna and the bot."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import urllib.request
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import SecretStr
+
+from bot.bootstrap import bootstrap
+from bot.search.embedder import HashingEmbedder
+
+ANNA, BRAM, CEES = "anna", "bram", "cees"
+PUBLIC, PRIVATE = "public", "private"
+
+
+def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the bot")
+
+
+class SlackDriver:
+    name = "slack"
+    threads = True  # messages can be tagged, edited and deleted, and live in threads
+
+    def __init__(self, settings: Any) -> None:
+        from fakes.slack_server import BOT_USER, TEAM, FakeSlack
+
+        from bot.handlers.slack.run import build_bolt, socket_mode_handler, web_client
+
+        self.bot, self.team = BOT_USER, TEAM
+        self.ids = {ANNA: "U0ANNA", BRAM: "U0BRAM", CEES: "U0CEES", PUBLIC: "C0PUBLIC", PRIVATE: "G0PRIVATE"}
+        fake = self.fake = FakeSlack()
+        fake.add_user(self.ids[ANNA], "Anna de Vries")
+        fake.add_user(self.ids[BRAM], "Bram Peters")
+        fake.add_user(self.ids[CEES], "Cees Jansen", locale="en-US")
+        fake.add_channel(self.ids[PUBLIC], "algemeen", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES], BOT_USER])
+        fake.add_channel(self.ids[PRIVATE], "team-zorg", [self.ids[ANNA], BOT_USER], private=True)
+        fake.start()
+        settings = settings.model_copy(update={"slack_api_url": fake.base_url})
+        self.core = bootstrap(settings, embedder=HashingEmbedder())
+        bolt, _ = build_bolt(self.core, client=web_client(settings, token=fake.bot_token))
+        self.handler = socket_mode_handler(bolt, fake.app_token)
+        self.handler.connect()
+
+    def stop(self) -> None:
+        import threading
+
+        closer = threading.Thread(target=self.handler.close, daemon=True)
+        closer.start()
+        closer.join(10)
+        self.fake.stop()
+        self.core.close()
+        assert not self.fake.refused, f"the bot used what slack-manifest.yml does not grant: {self.fake.refused}"
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        self.fake.send("events_api", {
+            "token": "legacy", "team_id": self.team, "api_app_id": "A1", "event": payload, "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10], "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.team, "user_id": self.bot, "is_bot": True}]})
+
+    # -- people act ------------------------------------------------------------------------------
+    def say(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        """A person posts; Slack sends the message event to the bot, a member of the channel."""
+        message = self.fake.post(self.ids[channel], self.ids[user], text, thread_ts=thread)
+        self._event({"type": "message", "channel": self.ids[channel], "user": self.ids[user], "text": text,
+                     "ts": message["ts"], **({"thread_ts": thread} if thread else {}),
+                     "channel_type": "group" if channel == PRIVATE else "channel"})
+        return str(message["ts"])
+
+    def bot_says(self, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.post(self.ids[channel], self.bot, text, thread_ts=thread, bot_id="BBOT")["ts"])
+
+    def tag(self, user: str, channel: str, message: str, *, added: bool = True) -> None:
+        found = self.fake.find(self.ids[channel], message)
+        reactions = found.setdefault("reactions", [])
+        if added:
+            reactions.append({"name": "bulb", "users": [self.ids[user]], "count": 1})
+        else:
+            found["reactions"] = [r for r in reactions if self.ids[user] not in r["users"]]
+        self._event({"type": "reaction_added" if added else "reaction_removed", "user": self.ids[user],
+                     "reaction": "bulb", "item": {"type": "message", "channel": self.ids[channel], "ts": message},
+                     "event_ts": message})
+
+    def edit(self, channel: str, message: str, text: str) -> None:
+        found = self.fake.find(self.ids[channel], message)
+        before = dict(found)
+        found["text"] = text
+        self._event({"type": "message", "subtype": "message_changed", "channel": self.ids[channel],
+                     "message": dict(found), "previous_message": before, "ts": f"{time.time():.6f}",
+                     "channel_type": "channel"})
+
+    def delete(self, channel: str, message: str) -> None:
+        found = self.fake.find(self.ids[channel], message)
+        self.fake.messages[self.ids[channel]].remove(found)
+        self._event({"type": "message", "subtype": "message_deleted", "channel": self.ids[channel],
+                     "deleted_ts": message, "ts": f"{time.time():.6f}", "channel_type": "channel",
+                     **({"previous_message": found} if found.get("thread_ts") else {})})
+
+    def ask(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        message = self.fake.post(self.ids[channel], self.ids[user], f"<@{self.bot}> {text}", thread_ts=thread)
+        self._event({"type": "app_mention", "user": self.ids[user], "text": message["text"], "ts": message["ts"],
+                     "channel": self.ids[channel], **({"thread_ts": thread} if thread else {})})
+        return str(message["ts"])
+
+    def command(self, user: str, channel: str, text: str) -> None:
+        self.fake.send("slash_commands", {
+            "token": "legacy", "team_id": self.team, "team_domain": "gemeenten", "channel_id": self.ids[channel],
+            "channel_name": channel, "user_id": self.ids[user], "user_name": user, "command": "/leerkring",
+            "text": text, "api_app_id": "A1", "trigger_id": uuid.uuid4().hex,
+            "response_url": self.fake.response_url().rsplit("/", 1)[0] + f"/{self.ids[user]}-{uuid.uuid4().hex}"})
+
+    # -- what people see -------------------------------------------------------------------------
+    def handle(self, user: str) -> str:
+        """How a message names someone so that they are notified."""
+        return f"<@{self.ids[user]}>"
+
+    def public(self, channel: str, thread: str = "") -> list[str]:
+        return [m.get("text", "") + json.dumps(m.get("blocks") or [], ensure_ascii=False)
+                for m in self.fake.messages[self.ids[channel]]
+                if m.get("bot_id") and (not thread or m.get("thread_ts") == thread)]
+
+    def private(self, user: str) -> list[str]:
+        ephemeral = [c.params.get("text", "") + json.dumps(c.params.get("blocks") or [], ensure_ascii=False)
+                     for c in self.fake.called("chat.postEphemeral") if c.params.get("user") == self.ids[user]]
+        replies = [r.get("text", "") + json.dumps(r.get("blocks") or [], ensure_ascii=False)
+                   for r in self.fake.responses if r.get("response_id", "").startswith(self.ids[user] + "-")]
+        return ephemeral + replies
+
+    def direct(self, user: str) -> list[str]:
+        return [m.get("text", "") for channel, messages in self.fake.messages.items()
+                if set(self.fake.members.get(channel, [])) <= {self.ids[user], self.bot} or channel == "D" +
+                self.ids[user] for m in messages if m.get("bot_id")]
+
+    def images(self, user: str) -> list[str]:
+        return [str(c.params.get("channel_id")) for c in self.fake.called("files.completeUploadExternal")
+                if set(self.fake.members.get(str(c.params.get("channel_id")), [])) == {self.ids[user], self.bot}]
+
+
+class MattermostDriver:
+    name = "mattermost"
+    threads = True
+
+    def __init__(self, settings: Any) -> None:
+        from fakes.mattermost_server import BOT, TEAM, FakeMattermost
+
+        from bot.handlers.mattermost.run import MattermostBot
+
+        self.bot, self.team = BOT, TEAM
+        self.ids = {ANNA: "anna0000000000000000000000", BRAM: "bram0000000000000000000000",
+                    CEES: "cees0000000000000000000000", PUBLIC: "public00000000000000000000",
+                    PRIVATE: "private0000000000000000000"}
+        fake = self.fake = FakeMattermost()
+        fake.add_user(self.ids[ANNA], "anna", first="Anna", last="de Vries")
+        fake.add_user(self.ids[BRAM], "bram", first="Bram", last="Peters")
+        fake.add_user(self.ids[CEES], "cees", first="Cees", last="Jansen", locale="en")
+        fake.add_channel(self.ids[PUBLIC], "algemeen", "O", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES]])
+        fake.add_channel(self.ids[PRIVATE], "team-zorg", "P", [self.ids[ANNA]])
+        fake.start()
+        settings = settings.model_copy(update={
+            "mattermost_url": fake.url, "mattermost_token": SecretStr(fake.token),
+            "mattermost_command_token": SecretStr("cmd-token"), "mattermost_public_url": "http://127.0.0.1:9"})
+        self.core = bootstrap(settings, embedder=HashingEmbedder())
+        self.bot_process = MattermostBot(self.core, reconnect_base=0.05)
+        server = self.bot_process.start_http("127.0.0.1", 0)
+        self.base = f"http://127.0.0.1:{server.server_address[1]}"
+        self.bot_process.start_websocket()
+        assert self.bot_process.websocket.connected.wait(10)
+        self.responses: list[tuple[str, dict[str, Any]]] = []
+
+    def stop(self) -> None:
+        self.bot_process.stop()
+        self.fake.stop()
+        self.core.close()
+
+    def say(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.user_posts(self.ids[channel], self.ids[user], text, root_id=thread)["id"])
+
+    def bot_says(self, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.new_post(self.ids[channel], self.bot, text, root_id=thread)["id"])
+
+    def tag(self, user: str, channel: str, message: str, *, added: bool = True) -> None:
+        self.fake.react(self.ids[user], message, removed=not added)
+
+    def edit(self, channel: str, message: str, text: str) -> None:
+        post = self.fake.posts[message]
+        post.update(message=text, edit_at=int(time.time() * 1000))
+        self.fake.broadcast("post_edited", {"post": json.dumps(post)}, self.ids[channel])
+
+    def delete(self, channel: str, message: str) -> None:
+        post = self.fake.posts.pop(message)
+        self.fake.broadcast("post_deleted", {"post": json.dumps(post)}, self.ids[channel])
+
+    def ask(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.user_posts(self.ids[channel], self.ids[user], f"@leerkring {text}", root_id=thread,
+                                        mentions=[self.bot])["id"])
+
+    def command(self, user: str, channel: str, text: str) -> None:
+        body = urlencode({"channel_id": self.ids[channel], "command": "/leerkring", "team_id": self.team,
+                          "text": text, "token": "cmd-token", "trigger_id": f"trig-{time.time()}",
+                          "user_id": self.ids[user], "user_name": user}).encode()
+        request = urllib.request.Request(self.base + "/mattermost/command", data=body, headers={
+            "Authorization": "Token cmd-token", "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            self.responses.append((user, json.loads(response.read())))
+
+    def handle(self, user: str) -> str:
+        return "@" + user
+
+    def _shown(self, post: dict[str, Any]) -> str:
+        return post.get("message", "") + json.dumps(post.get("props") or {}, ensure_ascii=False)
+
+    def public(self, channel: str, thread: str = "") -> list[str]:
+        return [self._shown(p) for p in self.fake.bot_posts()
+                if p["channel_id"] == self.ids[channel] and (not thread or p.get("root_id") == thread)]
+
+    def private(self, user: str) -> list[str]:
+        return ([self._shown(e.get("post", e)) for e in self.fake.ephemeral
+                 if e["user_id"] == self.ids[user]]
+                + [self._shown(r) + r.get("text", "") for who, r in self.responses if who == user])
+
+    def _direct_channels(self, user: str) -> set[str]:
+        return {c for c, info in self.fake.channels.items()
+                if info["type"] == "D" and set(self.fake.members[c]) == {self.ids[user], self.bot}}
+
+    def direct(self, user: str) -> list[str]:
+        channels = self._direct_channels(user)
+        return [p.get("message", "") for p in self.fake.bot_posts() if p["channel_id"] in channels]
+
+    def images(self, user: str) -> list[str]:
+        channels = self._direct_channels(user)
+        return [p["id"] for p in self.fake.bot_posts() if p["channel_id"] in channels and p.get("file_ids")]
+
+
+class ConsoleDriver:
+    """The console: people type lines; there is no message history to tag, edit or delete."""
+
+    name = "console"
+    threads = False
+
+    def __init__(self, settings: Any) -> None:
+        self.core = bootstrap(settings, embedder=HashingEmbedder())
+        self.ids = {ANNA: "anna", BRAM: "bram", CEES: "cees", PUBLIC: "algemeen", PRIVATE: "team-zorg"}
+        self.out: dict[str, list[str]] = {}
+
+    def stop(self) -> None:
+        self.core.close()
+
+    def _type(self, user: str, channel: str, line: str) -> str:
+        from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
+
+        out = io.StringIO()
+        identity = ConsoleIdentity(user=user, channel=self.ids[channel], private=channel == PRIVATE,
+                                   locale="en" if user == CEES else "")
+        ConsoleAdapter(self.core, identity, stdin=io.StringIO(line + "\n"), stdout=out).run(interactive=False)
+        self.out.setdefault(user, []).append(out.getvalue())
+        return out.getvalue()
+
+    def say(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return self._type(user, channel, "/les " + text.replace("\n", " "))  # one line is one message
+
+    def ask(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return self._type(user, channel, text)
+
+    def command(self, user: str, channel: str, text: str) -> None:
+        self._type(user, channel, "/" + text)
+
+    def handle(self, user: str) -> str:
+        return user
+
+    def public(self, channel: str, thread: str = "") -> list[str]:
+        return [text for texts in self.out.values() for text in texts]
+
+    def private(self, user: str) -> list[str]:
+        return self.out.get(user, [])
+
+    def direct(self, user: str) -> list[str]:
+        name = {ANNA: "Anna", BRAM: "Bram", CEES: "Cees"}[user]
+        return [line for texts in self.out.values() for text in texts for line in text.splitlines()
+                if line.startswith(f"({name}) ") or line.startswith(f"({user}) ")]
+
+    def images(self, user: str) -> list[str]:
+        return [line for line in "".join(self.out.get(user, [])).splitlines() if "leerkring-stats.png" in line]
+
+
+DRIVERS = {"slack": SlackDriver, "mattermost": MattermostDriver, "console": ConsoleDriver}

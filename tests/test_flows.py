@@ -1,0 +1,124 @@
+"""The flows of the chat contract, one test body each, run on every platform that has them (Slack and
+Mattermost through their loopback fakes with the real client libraries, and the console)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from platforms import ANNA, BRAM, CEES, DRIVERS, PRIVATE, PUBLIC, wait_for
+
+STORY = ("Burgerbegroting in drie wijken: bewoners verdeelden 150.000 euro. Het is gelukt. #burgerbegroting\n"
+         "gemeente: Zwolle")
+HIDDEN = "Zorgrobots in de thuiszorg: cliënten wilden ze niet. Het is mislukt. #zorg\ngemeente: Deventer"
+
+
+def platforms(*names: str) -> Any:
+    return pytest.mark.parametrize("chat", [pytest.param(name, id=name) for name in names], indirect=True)
+
+
+@pytest.fixture
+def chat(request, settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    name = request.param
+    if name != "console":
+        pytest.importorskip({"slack": "slack_bolt", "mattermost": "mattermostautodriver"}[name])
+    driver = DRIVERS[name](settings)
+    yield driver
+    driver.stop()
+
+
+def lessons(chat: Any) -> list[Any]:
+    return list(chat.core.repo.iter_lessons())
+
+
+@platforms("slack", "mattermost")
+def test_a_tagged_message_becomes_a_lesson_and_only_the_tagger_is_told(chat):
+    message = chat.say(ANNA, PUBLIC, STORY)
+    chat.tag(BRAM, PUBLIC, message)
+    told = wait_for(lambda: chat.private(BRAM))
+    assert "Bewaard als les #1" in told[0] and "Zwolle" in told[0] and "Anna de Vries" in told[0]
+    assert not chat.public(PUBLIC) and not chat.private(ANNA)
+    lesson = lessons(chat)[0]
+    assert lesson.contact.user_id == chat.ids[ANNA] and lesson.captured_by.user_id == chat.ids[BRAM]
+    link = lesson.source.permalink
+    assert link.startswith("http") and (chat.ids[PUBLIC] in link or link.endswith(message))
+
+
+@platforms("slack", "mattermost")
+def test_a_tagged_thread_is_one_story_of_the_people_in_it_without_the_bots_replies(chat):
+    root = chat.say(ANNA, PUBLIC, "Wij probeerden een jongerenraad. #jongeren")
+    chat.say(BRAM, PUBLIC, "Hoe kregen jullie de jongeren binnen?", thread=root)
+    chat.bot_says(PUBLIC, "Dit vond ik over jongerenraden: …", thread=root)
+    chat.say(ANNA, PUBLIC, "Via de sportclubs; scholen werkten niet.", thread=root)
+    chat.tag(BRAM, PUBLIC, root)
+    wait_for(lambda: lessons(chat))
+    text = lessons(chat)[0].text
+    assert "jongerenraad" in text and "Bram Peters: Hoe kregen" in text and "sportclubs" in text
+    assert "Dit vond ik" not in text
+    later = chat.say(BRAM, PUBLIC, "Update: de raad komt nu elke maand bijeen.", thread=root)
+    wait_for(lambda: "elke maand" in lessons(chat)[0].text)
+    chat.delete(PUBLIC, later)
+    wait_for(lambda: "elke maand" not in lessons(chat)[0].text)
+
+
+@platforms("slack", "mattermost")
+def test_a_lesson_follows_its_source_edited_untagged_and_deleted(chat):
+    message = chat.say(ANNA, PUBLIC, STORY)
+    chat.tag(BRAM, PUBLIC, message)
+    wait_for(lambda: lessons(chat))
+    chat.edit(PUBLIC, message, "Geveltuinen in plaats van tegels, een wedstrijd tussen straten. #groen")
+    wait_for(lambda: "Geveltuinen" in lessons(chat)[0].text)
+    chat.tag(BRAM, PUBLIC, message, added=False)
+    wait_for(lambda: not lessons(chat))
+    other = chat.say(ANNA, PUBLIC, "Taalcafé voor nieuwkomers in de bibliotheek. #taal")
+    chat.tag(BRAM, PUBLIC, other)
+    wait_for(lambda: lessons(chat))
+    chat.delete(PUBLIC, other)
+    wait_for(lambda: not lessons(chat))
+
+
+@platforms("slack", "mattermost")
+def test_a_question_is_answered_in_its_thread_and_a_private_lesson_only_to_its_member(chat):
+    chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    chat.tag(ANNA, PRIVATE, chat.say(ANNA, PRIVATE, HIDDEN))
+    wait_for(lambda: len(lessons(chat)) == 2)
+    question = chat.ask(ANNA, PUBLIC, "Heeft een gemeente een burgerbegroting of zorgrobots geprobeerd?")
+    answer = wait_for(lambda: chat.public(PUBLIC, thread=question))
+    assert "Zwolle" in answer[0] and "Zorgrobots" not in answer[0] and "Deventer" not in answer[0]
+    only_anna = wait_for(lambda: [p for p in chat.private(ANNA) if "Zorgrobots" in p])
+    assert "Deventer" in only_anna[0]
+    chat.ask(BRAM, PUBLIC, "Zijn er lessen over zorgrobots in de thuiszorg?")
+    wait_for(lambda: len(chat.public(PUBLIC)) == 2)
+    assert not any("Zorgrobots" in p for p in chat.public(PUBLIC) + chat.private(BRAM))
+
+
+@platforms("slack", "mattermost", "console")
+def test_an_open_question_is_told_privately_when_a_lesson_answers_it(chat):
+    chat.ask(CEES, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
+    wait_for(lambda: chat.core.repo.open_questions())
+    story = ("Deelauto's in een nieuwbouwwijk: minder parkeerplekken, bewoners delen twaalf auto's. "
+             "#mobiliteit\ngemeente: Houten")
+    if chat.threads:
+        chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, story))
+    else:
+        chat.say(ANNA, PUBLIC, story)
+    if chat.name == "console":  # the console tells at the next line typed
+        chat.ask(ANNA, PUBLIC, "/help")
+    told = wait_for(lambda: chat.direct(CEES), timeout=30)
+    assert "Houten" in told[0] and f"Contact: {chat.handle(ANNA)}" in told[0]
+    assert not chat.core.repo.open_questions()
+
+
+@platforms("slack", "mattermost", "console")
+def test_a_command_is_answered_privately_and_its_chart_goes_to_direct_messages(chat):
+    if chat.threads:
+        chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    else:
+        chat.say(ANNA, PUBLIC, STORY)
+    wait_for(lambda: lessons(chat))
+    chat.command(BRAM, PUBLIC, "stats")
+    table = wait_for(lambda: [p for p in chat.private(BRAM) if "Lessen: 1" in p])
+    assert table and not any("Lessen" in p for p in chat.public(PUBLIC) if chat.threads)
+    assert wait_for(lambda: chat.images(BRAM))
+    assert not chat.images(ANNA)
