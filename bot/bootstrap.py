@@ -28,6 +28,7 @@ class App:
     engine: SearchEngine
     service: LeerkringService
     router: CommandRouter
+    schema: tuple[str | None, str] = (None, "")  # the database's schema revision before this start, and now
 
     def close(self) -> None:
         try:
@@ -56,11 +57,15 @@ def bootstrap(settings: Settings | None = None, *, embedder: Embedder | None = N
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url())
-    db.upgrade()
+    try:
+        schema = db.upgrade()
+    except Exception:
+        db.dispose()
+        raise
     repo = Repository(db)
     engine = SearchEngine(repo, embedder or make_embedder(settings), settings.index_dir,
                           approximate_from=settings.approximate_from)
     if start_index:
         engine.start(progress=index_progress)
     service = LeerkringService(settings, repo, engine, access=access)
-    return App(settings, db, repo, engine, service, CommandRouter(service))
+    return App(settings, db, repo, engine, service, CommandRouter(service), schema)

@@ -339,14 +339,17 @@ def run_all(ctx: click.Context) -> None:
     run_platforms(ctx, platforms)
 
 
-def _add_platforms() -> None:
+def _add_commands() -> None:
+    from bot.cli_backup import backup, restore
     from bot.handlers import PLATFORMS, part
 
+    cli.add_command(backup)
+    cli.add_command(restore)
     for name in PLATFORMS:
         cli.add_command(part(name, "cli").group)
 
 
-_add_platforms()
+_add_commands()
 
 
 # -- evaluation -------------------------------------------------------------------------------------

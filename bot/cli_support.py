@@ -46,7 +46,9 @@ def bootstrap_app(settings: Settings):
     from bot.bootstrap import bootstrap
 
     try:
-        return bootstrap(settings, start_index=False)
+        app = bootstrap(settings, start_index=False)
+    except LeerkringError as exc:  # a database a newer Leerkring has upgraded
+        fail(exc, settings.default_language)
     except OperationalError as exc:  # a host that does not resolve, a port where nothing listens
         if logging.getLogger().isEnabledFor(logging.INFO):
             raise
@@ -56,6 +58,10 @@ def bootstrap_app(settings: Settings):
         click.echo(t("config.database_unreachable", settings.default_language, address=address, reason=reason),
                    err=True)
         sys.exit(2)
+    before, now = app.schema
+    if before is not None and before != now:  # an upgrade says so; a new database is simply made
+        click.echo(t("db.upgraded", settings.default_language, before=before, now=now), err=True)
+    return app
 
 
 def fail(exc: LeerkringError, lang: str = "nl") -> None:

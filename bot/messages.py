@@ -284,6 +284,26 @@ TEXTS: dict[str, dict[str, str]] = {
               "(of start `leerkring console`).",
         "en": "No chat platform configured: set SLACK_BOT_TOKEN, or MATTERMOST_URL and MATTERMOST_TOKEN "
               "(or start `leerkring console`)."},
+    "config.db_newer": {
+        "nl": "De database heeft schema {current}, van een nieuwere Leerkring; deze versie kent tot {head}. "
+              "Installeer de nieuwere versie, of zet een back-up van deze versie terug (leerkring restore).",
+        "en": "The database is at schema {current}, from a newer Leerkring; this version knows up to {head}. "
+              "Install the newer version, or restore a backup made by this one (leerkring restore)."},
+    "db.upgraded": {"nl": "database bijgewerkt van schema {before} naar {now}",
+                    "en": "database upgraded from schema {before} to {now}"},
+    "backup.done": {"nl": "Back-up geschreven naar {path}: {lessons} lessen, {rows} rijen in {tables} tabellen.",
+                    "en": "Backup written to {path}: {lessons} lessons, {rows} rows in {tables} tables."},
+    "backup.restored": {
+        "nl": "Teruggezet uit {path}: {lessons} lessen, {rows} rijen. De index wordt bij de volgende start opgebouwd.",
+        "en": "Restored from {path}: {lessons} lessons, {rows} rows. The index is rebuilt at the next start."},
+    "backup.unreadable": {"nl": "{path} is geen Leerkring-back-up ({reason}).",
+                          "en": "{path} is not a Leerkring backup ({reason})."},
+    "backup.newer": {
+        "nl": "Deze back-up komt van een nieuwere Leerkring (schema {schema}); deze versie kent tot {head}.",
+        "en": "This backup comes from a newer Leerkring (schema {schema}); this version knows up to {head}."},
+    "backup.not_empty": {
+        "nl": "De database heeft al {lessons} lessen; gebruik --replace om ze door de back-up te vervangen.",
+        "en": "The database already holds {lessons} lessons; use --replace to replace them with the backup."},
     "config.slack_refused": {"nl": "Slack weigert het token ({error}): controleer {setting}.",
                              "en": "Slack refused the token ({error}): check {setting}."},
     "config.unreachable": {"nl": "{service} is niet bereikbaar op {address} ({setting}): {reason}",

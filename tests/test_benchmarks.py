@@ -99,3 +99,11 @@ def test_crosslingual_benchmark_scores_both_directions(tmp_path):
     assert {(r["direction"], r["lessons"]) for r in rows} == {("en→nl", 39), ("en→nl", 59), ("nl→en", 39),
                                                               ("nl→en", 59)}
     assert all(0 <= r["recall@1"] <= r["recall@3"] <= 1 and r["questions"] == 39 for r in rows)
+
+
+def test_process_benchmark_measures_one_process_against_one_per_platform(tmp_path):
+    out = tmp_path / "processes.json"
+    printed = run("processes.py", "--lessons", "50", "--embedder", "fake", "--settle", "0.5", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert [row["processes"] for row in report["rows"]] == [1, 2]
+    assert all(row["rss_mb"] > 0 for row in report["rows"]) and "MB less" in printed

@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import ConfigurationError
+
 
 class Database:
     """One engine and its session factory. Created by the bootstrap, never at import time."""
@@ -48,9 +50,17 @@ class Database:
         config.set_main_option("script_location", str(resources.files("bot.storage") / "migrations"))
         return config
 
-    def upgrade(self) -> None:
-        """Apply all migrations (idempotent)."""
+    def upgrade(self) -> tuple[str | None, str]:
+        """Apply all migrations (idempotent); (the revision before, the revision now). A database that a
+        newer Leerkring has upgraded is refused: this version cannot know what its newer schema means."""
         config = self._alembic_config()
+        script = ScriptDirectory.from_config(config)
+        head = str(script.get_current_head())
+        before = self.current_revision()
+        if before is not None and before not in {revision.revision for revision in script.walk_revisions()}:
+            raise ConfigurationError("config.db_newer", current=before, head=head)
+        if before == head:
+            return before, head
         with self.engine.begin() as connection:
             if self.is_sqlite:
                 # sqlite3 runs DDL outside a transaction unless one is open: open it, so that a crash during
@@ -58,6 +68,7 @@ class Database:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+        return before, head
 
     def current_revision(self) -> str | None:
         """The migration the database is at; None for a database Leerkring has not created yet."""
