@@ -23,6 +23,7 @@ from bot.errors import LeerkringError
 from bot.lang import language_for
 from bot.messages import t
 from bot.model import Answer, Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
+from bot.observe import counted_answer, counted_capture, handled
 from bot.service import CaptureRequest
 
 if TYPE_CHECKING:
@@ -157,12 +158,14 @@ class Conversation:
 
     def tag(self, message: ChatMessage, tagger: str, place: Place, **kwargs: Any) -> None:
         """A member tagged a message (emoji, mention, shortcut): save it and tell them privately how it went."""
-        try:
-            lesson, confirmation, _ = self.capture(message, tagger, **kwargs)
-        except LeerkringError as exc:
-            self.port.post_private(tagger, place, t(exc.key, self.lang(tagger), **exc.params))
-            return
-        self.confirm(tagger, place, lesson, confirmation)
+        with handled(self.platform, "capture"):
+            try:
+                lesson, confirmation, _ = self.capture(message, tagger, **kwargs)
+            except LeerkringError as exc:
+                self.port.post_private(tagger, place, t(exc.key, self.lang(tagger), **exc.params))
+                return
+            counted_capture(self.platform)
+            self.confirm(tagger, place, lesson, confirmation)
 
     def confirm(self, user_id: str, place: Place, lesson: Lesson, text: str) -> None:
         lang = language_for(text, self.port.locale(user_id), self.core.settings.default_language)
@@ -187,37 +190,41 @@ class Conversation:
     def untagged(self, workspace: str, channel: str, message_id: str) -> None:
         """A capture emoji was taken off: the lesson goes when no capture emoji is left (not when a form
         made it someone's own)."""
-        lesson = self.core.repo.find_by_source(self.platform, workspace, channel, message_id)
-        if lesson is None or lesson.edited_by_form:
-            return
-        if not self.port.still_tagged(channel, message_id):
-            self.service.remove_by_source(self.platform, workspace, channel, message_id)
+        with handled(self.platform, "untag"):
+            lesson = self.core.repo.find_by_source(self.platform, workspace, channel, message_id)
+            if lesson is None or lesson.edited_by_form:
+                return
+            if not self.port.still_tagged(channel, message_id):
+                self.service.remove_by_source(self.platform, workspace, channel, message_id)
 
     def edited(self, workspace: str, message: ChatMessage) -> None:
         """A message was edited: its lesson follows; an edited reply in a saved thread updates the thread."""
-        lesson = self.core.repo.find_by_source(self.platform, workspace, message.channel, message.id)
-        if lesson is None:
-            if not message.is_root:
-                self.thread_changed(workspace, message.channel, message.thread)
-            return
-        text = self.story(message) if lesson.source.thread_id == message.id else message.text
-        self._update(workspace, message.channel, message.id, text)
+        with handled(self.platform, "edit"):
+            lesson = self.core.repo.find_by_source(self.platform, workspace, message.channel, message.id)
+            if lesson is None:
+                if not message.is_root:
+                    self.thread_changed(workspace, message.channel, message.thread)
+                return
+            text = self.story(message) if lesson.source.thread_id == message.id else message.text
+            self._update(workspace, message.channel, message.id, text)
 
     def deleted(self, workspace: str, channel: str, message_id: str, thread: str = "") -> None:
         """A message was deleted: its lesson goes; a deleted reply in a saved thread updates the thread."""
-        removed = self.service.remove_by_source(self.platform, workspace, channel, message_id)
-        if not removed and thread and thread != message_id:
-            self.thread_changed(workspace, channel, thread)
+        with handled(self.platform, "delete"):
+            removed = self.service.remove_by_source(self.platform, workspace, channel, message_id)
+            if not removed and thread and thread != message_id:
+                self.thread_changed(workspace, channel, thread)
 
     def thread_changed(self, workspace: str, channel: str, root_id: str) -> None:
         """A reply was added, edited or deleted: a thread saved as a lesson tells its story as it now stands
         (idempotent: an unchanged story is not saved again)."""
-        lesson = self.core.repo.find_by_source(self.platform, workspace, channel, root_id)
-        if lesson is None or lesson.source.thread_id != lesson.source.message_id:
-            return
-        root = self.port.message(channel, root_id)
-        if root is not None:
-            self._update(workspace, channel, root_id, self.story(root))
+        with handled(self.platform, "thread"):
+            lesson = self.core.repo.find_by_source(self.platform, workspace, channel, root_id)
+            if lesson is None or lesson.source.thread_id != lesson.source.message_id:
+                return
+            root = self.port.message(channel, root_id)
+            if root is not None:
+                self._update(workspace, channel, root_id, self.story(root))
 
     def _update(self, workspace: str, channel: str, message_id: str, text: str) -> None:
         try:
@@ -229,14 +236,16 @@ class Conversation:
     def answer(self, asker: Asker, question: str, place: Place, key: str) -> None:
         """Answer where it was asked (once, whatever retries happen); lessons only the asker may see go to
         the asker alone."""
-        try:
-            result = self.service.ask(question, asker)
-        except LeerkringError as exc:
-            self.port.post_private(asker.user_id, place, t(exc.key, self.lang(asker.user_id), **exc.params))
-            return
-        self.port.post_answer(place, result.answer, result.answer.hits, asker, key)
-        if result.private_hits:
-            self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
+        with handled(self.platform, "ask"):
+            try:
+                result = self.service.ask(question, asker)
+            except LeerkringError as exc:
+                self.port.post_private(asker.user_id, place, t(exc.key, self.lang(asker.user_id), **exc.params))
+                return
+            counted_answer(self.platform, result.answer.kind.value)
+            self.port.post_answer(place, result.answer, result.answer.hits, asker, key)
+            if result.private_hits:
+                self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
 
     def context(self, asker: Asker, source: Any, prefix: str = "/leerkring ") -> CommandContext:
         return CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix=prefix,
@@ -244,18 +253,22 @@ class Conversation:
 
     def command(self, text: str, asker: Asker, place: Place, source: Any) -> None:
         """A slash command: the reply only its user sees; a chart goes to their direct messages."""
-        reply: Reply = self.core.router.handle_command(text, self.context(asker, source))
-        self.show(reply, asker, place, key="", public=False)
+        with handled(self.platform, "command"):
+            reply: Reply = self.core.router.handle_command(text, self.context(asker, source))
+            self.show(reply, asker, place, key="", public=False)
 
     def line(self, text: str, asker: Asker, place: Place, source: Any, *, prefix: str, key: str) -> None:
         """A line typed to the bot where everything is a message to it (the console): a command after
         `prefix`, otherwise a question, answered in the open as a mention would be."""
-        self.show(self.core.router.handle(text, self.context(asker, source, prefix)), asker, place, key=key,
-                  public=True)
+        with handled(self.platform, "line"):
+            self.show(self.core.router.handle(text, self.context(asker, source, prefix)), asker, place, key=key,
+                      public=True)
 
     def show(self, reply: Reply, asker: Asker, place: Place, *, key: str, public: bool) -> None:
         """Put a command's reply where it belongs: an answer in the open when `public` (lessons only the
         asker may see to the asker alone), everything else privately."""
+        if reply.answer is not None:
+            counted_answer(self.platform, reply.answer.kind.value)
         if reply.answer is not None and public and not reply.ephemeral:
             self.port.post_answer(place, reply.answer, reply.answer.hits, asker, key)
             if reply.private_hits:

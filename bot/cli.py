@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -31,10 +30,14 @@ DEMO_FILE = "demo_lessons.jsonl"
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     """Leerkring: lessons from municipal practice, shared between municipalities."""
-    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    import bot.cli_support as support
+    from bot.observe import configure_logging
+
+    support.VERBOSE = verbose > 0
+    configure_logging(["WARNING", "INFO", "DEBUG"][min(verbose, 2)], "text")
     try:
-        ctx.obj = {"settings": Settings(), "verbose": verbose}
+        settings = Settings()
+        ctx.obj = {"settings": settings, "verbose": verbose}
     except ValidationError as exc:
         if verbose:
             raise
@@ -45,6 +48,10 @@ def cli(ctx: click.Context, verbose: int) -> None:
             click.echo(t("config.invalid", lang, name=".".join(str(part) for part in error["loc"]),
                          value=error.get("input"), expected=expected), err=True)
         ctx.exit(2)
+    if not verbose:  # -v wins over the settings
+        configure_logging(settings.log_level, settings.log_format)
+    elif settings.log_format == "json":
+        configure_logging(["INFO", "DEBUG"][min(verbose, 2) - 1], "json")
 
 
 # -- console ----------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from bot.config import Settings
 from bot.errors import ConfigurationError, LeerkringError
 from bot.messages import t
 
+VERBOSE = False  # `leerkring -v`: errors with their traceback, for whoever debugs
+
 
 @contextmanager
 def progress_bar(total: int, desc: str) -> Iterator[Callable[[int], None]]:
@@ -50,7 +52,7 @@ def bootstrap_app(settings: Settings):
     except LeerkringError as exc:  # a database a newer Leerkring has upgraded
         fail(exc, settings.default_language)
     except OperationalError as exc:  # a host that does not resolve, a port where nothing listens
-        if logging.getLogger().isEnabledFor(logging.INFO):
+        if VERBOSE:
             raise
         url = make_url(settings.resolved_database_url())
         address = f"{url.host}:{url.port or 5432}" if url.host else str(url.database)
@@ -67,7 +69,7 @@ def bootstrap_app(settings: Settings):
 def fail(exc: LeerkringError, lang: str = "nl") -> None:
     """A user's error as one line: exit code 2 for configuration (a setting to fix), 1 otherwise."""
     if isinstance(exc, ConfigurationError):
-        if logging.getLogger().isEnabledFor(logging.INFO):
+        if VERBOSE:
             raise exc
         click.echo(t(exc.key, lang, **exc.params), err=True)
         sys.exit(2)
@@ -92,9 +94,16 @@ def run_platforms(ctx: click.Context, platforms: list[str]) -> None:
             fail(exc, settings.default_language)
         runners.append((name, runner))
     app = open_app(settings)
+    health = None
+    if settings.health_listen:
+        from bot.observe import serve_health
+
+        health = serve_health(settings.health_listen)
     try:
         failures = serve(app, runners)
     finally:
+        if health is not None:
+            health.shutdown()
         app.close()
     for name, error in failures:
         if isinstance(error, LeerkringError):

@@ -31,6 +31,7 @@ from bot.handlers.mattermost.adapter import MattermostAdapter, chat_message
 from bot.handlers.mattermost.attachments import ActionSigner, escape
 from bot.handlers.mattermost.dialog import read_state
 from bot.handlers.mattermost.gateway import driver_options, probe
+from bot.observe import health_and_metrics
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
@@ -165,9 +166,9 @@ class MattermostBot:
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
-            if path == "/healthz":
-                start_response("200 OK", [("Content-Type", "text/plain")])
-                return [b"ok"]
+            answered = health_and_metrics(environ, start_response)
+            if answered is not None:
+                return answered
             if environ.get("REQUEST_METHOD") != "POST" or path not in ("/mattermost/command", "/mattermost/action",
                                                                         "/mattermost/dialog"):
                 return respond(start_response, "404 Not Found", {"error": "not found"})

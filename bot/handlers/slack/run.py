@@ -27,6 +27,7 @@ from bot.errors import ConfigurationError, LeerkringError
 from bot.followup import FollowUps
 from bot.handlers.common import QuietHandler, ThreadingWSGIServer
 from bot.handlers.slack.adapter import SlackAdapter
+from bot.observe import health_and_metrics
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +107,13 @@ def socket_mode_handler(bolt: App, app_token: str) -> SocketModeHandler:
 
 
 def wsgi_app(bolt: App) -> Callable[..., Iterable[bytes]]:
-    """Events, commands and interactivity on `/slack/events`; health on `/healthz`."""
+    """Events, commands and interactivity on `/slack/events`; `/healthz` and `/metrics`."""
     handler = SlackRequestHandler(bolt)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
+        answered = health_and_metrics(environ, start_response)
+        if answered is not None:
+            return answered
         if environ.get("PATH_INFO") != "/slack/events":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
