@@ -33,6 +33,8 @@ METHOD_SCOPES = {
     "conversations.members": "{kind}:read", "conversations.open": "im:write", "users.info": "users:read",
     "users.list": "users:read", "reactions.get": "reactions:read", "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    # no scope: answered for any valid bot token (the app-level token for apps.connections.open)
+    "auth.test": "", "chat.getPermalink": "", "views.open": "", "apps.connections.open": "",
 }
 
 BOT_USER = "UBOT"
@@ -76,6 +78,9 @@ class FakeSlack:
         spec = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
         self.scopes = set(spec["oauth_config"]["scopes"]["bot"])
         self.bot_events = set(spec["settings"]["event_subscriptions"]["bot_events"])
+        home = spec["features"].get("app_home") or {}
+        # people can write to the bot only when the App Home's messages tab is on and not read-only
+        self.messages_tab = bool(home.get("messages_tab_enabled")) and not home.get("messages_tab_read_only_enabled")
         self._loop = asyncio.new_event_loop()
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
@@ -188,6 +193,10 @@ class FakeSlack:
             if subscription not in self.bot_events:
                 with self._lock:
                     self.refused.append((subscription, "not subscribed"))
+                return envelope_id
+            if subscription == "message.im" and not payload["event"].get("bot_id") and not self.messages_tab:
+                with self._lock:  # Slack tells the person "sending messages to this app has been turned off"
+                    self.refused.append((subscription, "App Home messages tab off"))
                 return envelope_id
         envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
                     "accepts_response_payload": envelope_type != "events_api", "retry_attempt": retry_attempt,
