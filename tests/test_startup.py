@@ -132,3 +132,18 @@ def test_doctor_names_what_fails_and_exits_1(env, slack_fake, caplog):
     assert lines["database"].startswith("ok")  # the rest is still checked
     nothing = run({**env, "SLACK_BOT_TOKEN": ""}, "doctor")
     assert "not configured (SLACK_BOT_TOKEN)" in nothing.output
+
+
+def test_mattermost_without_a_command_token_is_warned_about_at_start(mm_fake, settings, caplog):
+    from pydantic import SecretStr
+
+    from bot.handlers.mattermost.run import preflight
+
+    caplog.set_level(logging.WARNING)
+    preflight(settings.model_copy(update={"mattermost_url": mm_fake.url,
+                                          "mattermost_token": SecretStr(mm_fake.token)}))
+    assert "MATTERMOST_COMMAND_TOKEN is not set" in caplog.text and mm_fake.token not in caplog.text
+    caplog.clear()
+    preflight(settings.model_copy(update={"mattermost_url": mm_fake.url, "mattermost_token": SecretStr(mm_fake.token),
+                                          "mattermost_command_token": SecretStr("cmd")}))
+    assert "MATTERMOST_COMMAND_TOKEN" not in caplog.text
