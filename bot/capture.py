@@ -22,6 +22,8 @@ _FIELD_KEYS = {
     "uitkomst": "outcome", "outcome": "outcome", "resultaat": "outcome", "result": "outcome",
     "contact": "contact", "contactpersoon": "contact",
     "geleerd": "learned", "learned": "learned", "lesson": "learned", "les": "learned",
+    "waarom": "why", "why": "why", "reden": "why",
+    "voorwaarden": "conditions", "voorwaarde": "conditions", "conditions": "conditions", "condities": "conditions",
     "titel": "title", "title": "title",
     "thema": "themes", "themas": "themes", "thema's": "themes", "themes": "themes", "theme": "themes",
     "antwoord": "answers", "answers": "answers", "answer": "answers",
@@ -66,6 +68,8 @@ class ParsedLesson:
     municipality: str = ""
     contact: str = ""
     learned: str = ""
+    why: str = ""
+    conditions: str = ""
     title: str = ""
     answers: int | None = None  # an open question's number this lesson answers
 
@@ -158,6 +162,8 @@ def parse_lesson(text: str, max_chars: int = 40_000) -> ParsedLesson:
     parsed.municipality = fields.get("municipality", "")
     parsed.contact = fields.get("contact", "")
     parsed.learned = fields.get("learned", "")
+    parsed.why = fields.get("why", "")
+    parsed.conditions = fields.get("conditions", "")
     parsed.title = fields.get("title", "")
     number = fields.get("answers", "").lstrip("#")
     parsed.answers = int(number) if number.isdigit() else None

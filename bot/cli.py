@@ -253,8 +253,9 @@ def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
             output.write(f"## {row['title']}\n\n")
             output.write(f"*{row['municipality'] or '-'} · {row['outcome']} · contact: {row['contact'] or '-'}*\n\n")
             output.write(f"{snippet(str(row['text']), 10_000)}\n\n")
-            if row["learned"]:
-                output.write(f"**Geleerd:** {row['learned']}\n\n")
+            for key, label in (("why", "Waarom"), ("conditions", "Voorwaarden"), ("learned", "Geleerd")):
+                if row[key]:
+                    output.write(f"**{label}:** {row[key]}\n\n")
 
 
 @cli.command()

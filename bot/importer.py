@@ -35,6 +35,8 @@ ALIASES = {
     "contact": ("contact", "contactpersoon", "contact person"),
     "date": ("date", "datum", "occurred_at", "wanneer"),
     "learned": ("learned", "geleerd", "wat is er geleerd", "lessons learned", "lesson learned"),
+    "why": ("why", "waarom", "reden", "waarom werkte het", "waarom werkte het (niet)"),
+    "conditions": ("conditions", "voorwaarden", "condities", "onder welke voorwaarden"),
     "title": ("title", "titel"),
     "id": ("id", "nummer", "key"),
     "channel": ("channel", "kanaal"),
@@ -216,6 +218,7 @@ def record_to_draft(record: dict[str, object], *, platform: str = "import") -> L
         municipality_code=found.code if found else "",
         organisation_kind=OrganisationKind.MUNICIPALITY if found or not name else OrganisationKind.OTHER,
         themes=themes, outcome=outcome, learned=str(record.get("learned") or ""),
+        why=str(record.get("why") or ""), conditions=str(record.get("conditions") or ""),
         occurred_at=_date(record.get("date") or record.get("occurred_at")),
     )
 

@@ -30,6 +30,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "answer.contact": {"nl": "Contact", "en": "Contact"},
     "answer.source": {"nl": "Bron", "en": "Source"},
     "answer.learned": {"nl": "Geleerd", "en": "Learned"},
+    "answer.why": {"nl": "Waarom", "en": "Why"},
+    "answer.conditions": {"nl": "Voorwaarden", "en": "Conditions"},
+    "size.klein": {"nl": "klein", "en": "small"},
+    "size.middelgroot": {"nl": "middelgroot", "en": "medium-sized"},
+    "size.groot": {"nl": "groot", "en": "large"},
+    "size.zeer groot": {"nl": "zeer groot", "en": "very large"},
+    "answer.differs": {"nl": "Wat verschilde: {parts}", "en": "What differed: {parts}"},
+    "answer.differs_conditions": {"nl": "de voorwaarden staan bij elke les", "en": "each lesson names its conditions"},
     "answer.contact_gone": {"nl": "(niet meer bereikbaar)", "en": "(no longer reachable)"},
     "answer.no_contact": {"nl": "geen contactpersoon bekend", "en": "no contact known"},
     "answer.unknown_municipality": {"nl": "organisatie onbekend", "en": "organisation unknown"},
@@ -181,6 +189,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "form.themes": {"nl": "Thema's (met komma's)", "en": "Themes (with commas)"},
     "form.outcome": {"nl": "Uitkomst", "en": "Outcome"},
     "form.learned": {"nl": "Wat is er geleerd?", "en": "What was learned?"},
+    "form.why": {"nl": "Waarom (niet) gelukt?", "en": "Why did it (not) work?"},
+    "form.conditions": {"nl": "Onder welke voorwaarden?", "en": "Under which conditions?"},
     "form.contact": {"nl": "Contactpersoon", "en": "Contact person"},
     "form.cancel": {"nl": "Annuleer", "en": "Cancel"},
     "form.edit": {"nl": "Bewerken", "en": "Edit"},
@@ -213,7 +223,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "Ik ben Leerkring: ik bewaar lessen uit de praktijk van gemeenten en zoek ze terug.\n"
             "{p}vraag <vraag>         – zoek lessen (of stel je vraag gewoon zonder commando)\n"
             "{p}les <verhaal>         – bewaar een les; #thema's, “uitkomst: gelukt/mislukt/gemengd”,\n"
-            "                          “contact: <naam>”, “gemeente: <naam>”, “geleerd: …”\n"
+            "                          “contact: <naam>”, “gemeente: <naam>”, “geleerd: …”,\n"
+            "                          “waarom: …” (waarom het (niet) werkte), “voorwaarden: …”\n"
             "{p}gemeente <naam>       – stel je eigen gemeente in (zonder naam: toon hem)\n"
             "{p}mijn                  – jouw lessen\n"
             "{p}verwijder <nummer>    – verwijder een les die je zelf bewaarde\n"
@@ -231,7 +242,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "I'm Leerkring: I keep lessons from municipal practice and find them again.\n"
             "{p}ask <question>        – search lessons (or just ask without a command)\n"
             "{p}lesson <story>        – save a lesson; #themes, “outcome: worked/failed/mixed”,\n"
-            "                          “contact: <name>”, “municipality: <name>”, “learned: …”\n"
+            "                          “contact: <name>”, “municipality: <name>”, “learned: …”,\n"
+            "                          “why: …” (why it did or did not work), “conditions: …”\n"
             "{p}municipality <name>   – set your own municipality (no name: show it)\n"
             "{p}mine                  – your lessons\n"
             "{p}delete <number>       – delete a lesson you saved\n"

@@ -80,6 +80,8 @@ class LessonDraft:
     learned: str = ""
     occurred_at: datetime | None = None
     edited_by_form: bool = False
+    why: str = ""
+    conditions: str = ""
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Lesson:
     deleted: bool = False
     edited_by_form: bool = False
     contact_active: bool = True
+    why: str = ""  # why it worked, or did not
+    conditions: str = ""  # under which conditions (size, mandate, budget, timing ...)
 
     @property
     def short_id(self) -> str:
@@ -112,13 +116,16 @@ class Lesson:
 
     def search_text(self) -> str:
         """The text that is embedded and indexed: everything a question may refer to."""
-        return lesson_search_text(self.title, self.text, self.learned, self.municipality, self.themes)
+        return lesson_search_text(self.title, self.text, self.learned, self.municipality, self.themes,
+                                  self.why, self.conditions)
 
 
-def lesson_search_text(title: str, text: str, learned: str, municipality: str, themes: list[str]) -> str:
+def lesson_search_text(title: str, text: str, learned: str, municipality: str, themes: list[str],
+                       why: str = "", conditions: str = "") -> str:
     if title and text.startswith(title.rstrip("…")):
         title = ""  # a title taken from the first sentence would count that sentence twice
-    parts = [title, text, learned, municipality, " ".join(themes)]
+    # empty parts add nothing, so a lesson without a why or conditions keeps the text (and vector) it had
+    parts = [title, text, learned, why, conditions, municipality, " ".join(themes)]
     return "\n".join(p for p in parts if p)
 
 

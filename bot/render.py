@@ -26,15 +26,41 @@ def format_date(moment: datetime, lang: str) -> str:
 
 
 def summary_line(hits: list[Hit], lang: str) -> str:
-    """'3 gemeenten: 2 gelukt, 1 mislukt' — only when more than one lesson matches."""
+    """'3 gemeenten: 2 gelukt, 1 mislukt' — only when more than one lesson matches; when they disagree, a
+    second line says what differed between those that worked and those that did not."""
     if len(hits) < 2:
         return ""
     counts = Counter(h.lesson.outcome for h in hits)
     parts = ", ".join(f"{counts[o]} {outcome_label(o, lang)}" for o in _OUTCOME_ORDER if counts[o])
     places = {h.lesson.municipality_code or h.lesson.municipality.lower() for h in hits if h.lesson.municipality}
     if len(places) == len(hits):
-        return t("answer.summary", lang, count=len(places), parts=parts)
-    return t("answer.summary_lessons", lang, count=len(hits), parts=parts)
+        line = t("answer.summary", lang, count=len(places), parts=parts)
+    else:
+        line = t("answer.summary_lessons", lang, count=len(hits), parts=parts)
+    differs = differences(hits, lang)
+    return f"{line}\n{differs}" if differs else line
+
+
+def differences(hits: list[Hit], lang: str) -> str:
+    """When lessons on one topic end differently: per outcome, the sizes of the municipalities it happened
+    in ("gelukt: klein, middelgroot; mislukt: groot"), and a pointer to the conditions when lessons name them."""
+    from bot.municipalities import SIZE_CLASSES, registry
+
+    known = [o for o in _OUTCOME_ORDER if o is not Outcome.UNKNOWN and any(h.lesson.outcome is o for h in hits)]
+    if len(known) < 2:
+        return ""
+    sizes = [label for label, _, _ in SIZE_CLASSES]
+    groups = []
+    for outcome in known:
+        found = {registry().by_code(h.lesson.municipality_code) for h in hits
+                 if h.lesson.outcome is outcome and h.lesson.municipality_code}
+        classes = sorted({m.size_class for m in found if m is not None}, key=sizes.index)
+        if classes:
+            groups.append(f"{outcome_label(outcome, lang)}: {', '.join(t(f'size.{c}', lang) for c in classes)}")
+    parts = "; ".join(groups) if len(groups) >= 2 else ""
+    if any(h.lesson.conditions for h in hits):
+        parts = f"{parts}; {t('answer.differs_conditions', lang)}" if parts else t("answer.differs_conditions", lang)
+    return t("answer.differs", lang, parts=parts) if parts else ""
 
 
 def lesson_heading(lesson: Lesson, lang: str) -> str:
@@ -101,8 +127,9 @@ def render_answer(answer: Answer, hits: list[Hit] | None = None, *, snippet_char
         lines.append(f"{n}. [{lesson.short_id}] {lesson.title}")
         lines.append(f"   {lesson_heading(lesson, lang)}")
         lines.append(f"   {snippet(lesson.text, snippet_chars)}")
-        if lesson.learned:
-            lines.append(f"   {t('answer.learned', lang)}: {snippet(lesson.learned, 200)}")
+        for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
+            if value:
+                lines.append(f"   {t(f'answer.{key}', lang)}: {snippet(value, 200)}")
         if lesson.themes:
             lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
         lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "

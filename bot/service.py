@@ -66,6 +66,8 @@ class CaptureRequest:
     themes: list[str] | None = None
     outcome: Outcome | None = None
     learned: str | None = None
+    why: str | None = None
+    conditions: str | None = None
     title: str | None = None
     edited_by_form: bool = False
     answers_question: int | None = None  # the open question this lesson was captured in reply to
@@ -136,12 +138,15 @@ class LeerkringService(PeerLearning):
         themes = request.themes if request.themes is not None else parsed.themes
         outcome = request.outcome if request.outcome is not None else parsed.outcome
         learned = request.learned if request.learned is not None else parsed.learned
+        why = request.why if request.why is not None else parsed.why
+        conditions = request.conditions if request.conditions is not None else parsed.conditions
         title = request.title or parsed.title or title_from(parsed.text)
 
         draft = LessonDraft(text=parsed.text, source=request.source, captured_by=request.captured_by,
                             contact=contact, title=title, municipality=municipality, municipality_code=code,
                             organisation_kind=kind, themes=list(themes), outcome=outcome, learned=learned,
-                            occurred_at=request.occurred_at, edited_by_form=request.edited_by_form)
+                            occurred_at=request.occurred_at, edited_by_form=request.edited_by_form, why=why,
+                            conditions=conditions)
         lesson, created = self.repo.save_lesson(draft)
         if len(parsed.text) > LONG_LESSON:
             notices.append(("capture.long", {"length": len(parsed.text)}))
@@ -162,7 +167,8 @@ class LeerkringService(PeerLearning):
         draft = _redraft(lesson, text=parsed.text, title=parsed.title or title_from(parsed.text),
                          themes=parsed.themes or lesson.themes,
                          outcome=parsed.outcome if parsed.outcome is not Outcome.UNKNOWN else lesson.outcome,
-                         learned=parsed.learned or lesson.learned, edited_by_form=False)
+                         learned=parsed.learned or lesson.learned, why=parsed.why or lesson.why,
+                         conditions=parsed.conditions or lesson.conditions, edited_by_form=False)
         updated, _ = self.repo.save_lesson(draft)
         self._index()
         return updated
@@ -392,7 +398,8 @@ def _redraft(lesson: Lesson, **changes: Any) -> LessonDraft:
               "contact": lesson.contact, "title": lesson.title, "municipality": lesson.municipality,
               "municipality_code": lesson.municipality_code, "organisation_kind": lesson.organisation_kind,
               "themes": lesson.themes, "outcome": lesson.outcome, "learned": lesson.learned,
-              "occurred_at": lesson.occurred_at, "edited_by_form": lesson.edited_by_form}
+              "occurred_at": lesson.occurred_at, "edited_by_form": lesson.edited_by_form, "why": lesson.why,
+              "conditions": lesson.conditions}
     return LessonDraft(**{**fields, **changes})
 
 

@@ -122,3 +122,22 @@ def test_a_command_is_answered_privately_and_its_chart_goes_to_direct_messages(c
     assert table and not any("Lessen" in p for p in chat.public(PUBLIC) if chat.threads)
     assert wait_for(lambda: chat.images(BRAM))
     assert not chat.images(ANNA)
+
+
+@platforms("slack", "mattermost", "console")
+def test_why_and_conditions_travel_with_the_lesson_into_every_answer(chat):
+    story = ("Buurtbemiddeling met vrijwilligers: 40 conflicten opgelost. #buurt\nuitkomst: gelukt\n"
+             "gemeente: Ede\nwaarom: bemiddelaars uit de eigen wijk\nvoorwaarden: een vaste coördinator")
+    if chat.threads:
+        chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, story))
+    else:
+        chat.say(ANNA, PUBLIC, "Buurtbemiddeling met vrijwilligers: 40 conflicten opgelost. #buurt uitkomst=gelukt "
+                               "gemeente=Ede waarom=bemiddelaars uit de eigen wijk voorwaarden=een vaste coördinator")
+    wait_for(lambda: lessons(chat))
+    assert (lessons(chat)[0].why, lessons(chat)[0].conditions) == ("bemiddelaars uit de eigen wijk",
+                                                                    "een vaste coördinator")
+    chat.ask(BRAM, PUBLIC, "Heeft een gemeente buurtbemiddeling met vrijwilligers geprobeerd?")
+    answer = wait_for(lambda: [p for p in chat.public(PUBLIC) if "Buurtbemiddeling" in p and "Ede" in p
+                               and "Bewaard als les" not in p])[-1]
+    assert "Waarom" in answer and "bemiddelaars uit de eigen wijk" in answer
+    assert "Voorwaarden" in answer and "een vaste co" in answer

@@ -480,7 +480,7 @@ def test_the_lesson_form_saves_a_new_lesson_and_the_edit_button_changes_it(fake,
     dialog = fake.dialogs[-1]
     assert dialog["url"] == bot.adapter.dialog_url and dialog["dialog"]["title"] == "Bewaar als les"
     names = [e["name"] for e in dialog["dialog"]["elements"]]
-    assert names == ["text", "municipality", "themes", "outcome", "learned", "contact"]
+    assert names == ["text", "municipality", "themes", "outcome", "why", "conditions", "learned", "contact"]
 
     empty = dialog_submission(fake, ANNA, {"text": "  "})
     status, answer = post_json(base + "/mattermost/dialog", empty)
@@ -489,12 +489,13 @@ def test_the_lesson_form_saves_a_new_lesson_and_the_edit_button_changes_it(fake,
     assert post_json(base + "/mattermost/dialog", someone_else)[0] == 403  # the form was opened for Anna
     values = {"text": "Wijkbudget via loting van een bewonersjury.", "municipality": "Utrecht",
               "themes": "wijkbudget, loting", "outcome": "mixed", "learned": "Toetsing vooraf regelen.",
-              "contact": BRAM}
+              "why": "de jury voelde zich serieus genomen", "conditions": "een raad die meedoet", "contact": BRAM}
     status, answer = post_json(base + "/mattermost/dialog", dialog_submission(fake, ANNA, values))
     assert status == 200 and answer == {}
     lesson = core.repo.get_lesson(1)
     assert (lesson.municipality, lesson.themes, lesson.outcome.value, lesson.learned) == (
         "Utrecht", ["wijkbudget", "loting"], "mixed", "Toetsing vooraf regelen.")
+    assert (lesson.why, lesson.conditions) == ("de jury voelde zich serieus genomen", "een raad die meedoet")
     assert lesson.contact.user_id == BRAM and lesson.source.channel_id == TOWN
     confirmation = fake.wait_for(lambda: ephemeral_for(fake, ANNA))[-1]
     edit_button = next(a for a in confirmation["post"]["props"]["attachments"][0]["actions"] if a["id"] == "edit")

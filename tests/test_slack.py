@@ -333,6 +333,8 @@ def test_message_shortcut_opens_a_prefilled_form_and_saves_it(fake, slack):
         "themes": {"value": {"type": "plain_text_input", "value": "energiearmoede, armoede"}},
         "outcome": {"value": {"type": "static_select", "selected_option": {"value": "mixed"}}},
         "learned": {"value": {"type": "plain_text_input", "value": "Breng iets tastbaars mee."}},
+        "why": {"value": {"type": "plain_text_input", "value": "een coach aan de keukentafel"}},
+        "conditions": {"value": {"type": "plain_text_input", "value": "samen met de woningcorporatie"}},
         "contact": {"value": {"type": "users_select", "selected_user": CEES}}}}
     fake.send("interactive", {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": BRAM},
                               "view": {**view, "state": state}})
@@ -341,6 +343,8 @@ def test_message_shortcut_opens_a_prefilled_form_and_saves_it(fake, slack):
     assert (lesson.municipality, lesson.outcome.value, lesson.learned) == ("Groningen", "mixed",
                                                                           "Breng iets tastbaars mee.")
     assert lesson.themes == ["energiearmoede", "armoede"] and lesson.contact.user_id == CEES
+    assert (lesson.why, lesson.conditions) == ("een coach aan de keukentafel", "samen met de woningcorporatie")
+    assert {"why", "conditions"} <= {b["block_id"] for b in view["blocks"]}
     assert lesson.edited_by_form and lesson.source.message_id == message["ts"]
 
 

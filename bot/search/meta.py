@@ -40,7 +40,7 @@ class LessonMeta:
             created_at=lesson.occurred_at or lesson.created_at,
             visibility=lesson.source.visibility,
             channel=(lesson.source.platform, lesson.source.workspace, lesson.source.channel_id),
-            language=detect_language(f"{lesson.title}\n{lesson.text}\n{lesson.learned}"),
+            language=detect_language(f"{lesson.title}\n{lesson.text}\n{lesson.learned}\n{lesson.why}"),
         )
 
     def passes(self, filters: Filters, municipality_code: str | None = None) -> bool:

@@ -70,7 +70,8 @@ def to_lesson(row: LessonRow) -> Lesson:
                       thread_id=row.source_thread_id, permalink=row.permalink),
         created_at=aware(row.created_at) or utcnow(), updated_at=aware(row.updated_at) or utcnow(),
         occurred_at=aware(row.occurred_at), revision=row.revision, deleted=row.deleted_at is not None,
-        edited_by_form=row.edited_by_form, contact_active=row.contact_active,
+        edited_by_form=row.edited_by_form, contact_active=row.contact_active, why=row.why or "",
+        conditions=row.conditions or "",
     )
 
 
@@ -170,6 +171,8 @@ class Repository(QuestionStore):
         row.title = draft.title[:300]
         row.text = draft.text
         row.learned = draft.learned
+        row.why = draft.why
+        row.conditions = draft.conditions
         row.municipality = draft.municipality
         row.municipality_code = draft.municipality_code
         row.organisation_kind = draft.organisation_kind.value
@@ -191,7 +194,7 @@ class Repository(QuestionStore):
         row.edited_by_form = draft.edited_by_form or (bool(row.edited_by_form) and not created)
         row.revision = revision
         row.content_hash = content_hash(lesson_search_text(row.title, row.text, row.learned,
-                                                           row.municipality, row.themes))
+                                                           row.municipality, row.themes, row.why, row.conditions))
         return row, created
 
     def get_lesson(self, lesson_id: int, *, include_deleted: bool = False) -> Lesson | None:
@@ -227,7 +230,7 @@ class Repository(QuestionStore):
                 return False
             row.deleted_at = utcnow()
             row.updated_at = row.deleted_at
-            row.text = row.title = row.learned = ""
+            row.text = row.title = row.learned = row.why = row.conditions = ""
             row.contact_name = row.contact_user_id = row.captured_by_name = ""
             row.themes = []
             row.revision = revision
@@ -428,6 +431,7 @@ def lesson_summary(lesson: Lesson) -> dict[str, object]:
     """A lesson as plain data, for export and JSON output."""
     return {
         "id": lesson.id, "title": lesson.title, "text": lesson.text, "learned": lesson.learned,
+        "why": lesson.why, "conditions": lesson.conditions,
         "municipality": lesson.municipality, "municipality_code": lesson.municipality_code,
         "organisation_kind": lesson.organisation_kind.value, "themes": lesson.themes,
         "outcome": lesson.outcome.value,

@@ -47,6 +47,8 @@ class LessonRow(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     text: Mapped[str] = mapped_column(Text)
     learned: Mapped[str] = mapped_column(Text, default="")
+    why: Mapped[str] = mapped_column(Text, default="", server_default="")  # why it worked, or did not
+    conditions: Mapped[str] = mapped_column(Text, default="", server_default="")  # under which conditions
     municipality: Mapped[str] = mapped_column(String(200), default="")
     municipality_code: Mapped[str] = mapped_column(String(16), default="", index=True)
     organisation_kind: Mapped[str] = mapped_column(String(32), default="municipality")
@@ -144,6 +146,7 @@ class FeedbackRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32), default="", server_default="")  # not relevant, outdated, ...
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -78,8 +78,9 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
     place = escape(lesson.municipality) if lesson.municipality else t("answer.unknown_municipality", lang)
     when = format_date(lesson.occurred_at or lesson.created_at, lang)
     text = escape(snippet(lesson.text, 400))
-    if lesson.learned:
-        text += f"\n_{t('answer.learned', lang)}:_ {escape(snippet(lesson.learned, 300))}"
+    for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
+        if value:
+            text += f"\n_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}"
     if lesson.themes:
         text += "\n" + escape(" ".join(f"#{theme}" for theme in lesson.themes))
     attachment: Attachment = {

@@ -41,6 +41,8 @@ def lesson_dialog(lang: str, state: dict[str, Any], signer: ActionSigner, lesson
             {"display_name": t("form.outcome", lang), "name": "outcome", "type": "select",
              "default": outcome.value, "optional": True,
              "options": [{"text": outcome_label(o, lang), "value": o.value} for o in Outcome]},
+            text("why", lesson.why if lesson else "", area=True),
+            text("conditions", lesson.conditions if lesson else "", area=True),
             text("learned", lesson.learned if lesson else "", area=True),
             {"display_name": t("form.contact", lang), "name": "contact", "type": "select", "data_source": "users",
              "default": contact_user, "optional": True},
@@ -60,9 +62,11 @@ def read_state(payload: dict[str, Any], signer: ActionSigner) -> dict[str, Any] 
 
 
 def submitted(payload: dict[str, Any]) -> dict[str, Any]:
-    """The submission's fields: text, municipality, themes (a list), outcome, learned, contact (a user id)."""
+    """The submission's fields: text, municipality, themes (a list), outcome, why, conditions, learned,
+    contact (a user id)."""
     values = {key: str(value or "").strip() for key, value in (payload.get("submission") or {}).items()}
     return {"text": values.get("text", ""), "municipality": values.get("municipality", ""),
             "themes": [x.strip().lstrip("#").lower() for x in values.get("themes", "").split(",") if x.strip()],
             "outcome": parse_outcome(values.get("outcome", "")) or Outcome.UNKNOWN,
-            "learned": values.get("learned", ""), "contact": values.get("contact", "")}
+            "learned": values.get("learned", ""), "why": values.get("why", ""),
+            "conditions": values.get("conditions", ""), "contact": values.get("contact", "")}

@@ -130,7 +130,8 @@ class MattermostRequests:
             result = self.core.service.capture(CaptureRequest(
                 text=values["text"], source=source, author=author, captured_by=self.person(user_id), contact=contact,
                 municipality=values["municipality"], themes=values["themes"], outcome=values["outcome"],
-                learned=values["learned"], edited_by_form=True, occurred_at=lesson.occurred_at if lesson else None))
+                learned=values["learned"], why=values["why"], conditions=values["conditions"],
+                edited_by_form=True, occurred_at=lesson.occurred_at if lesson else None))
         except LeerkringError as exc:
             return {"errors": {"text": t(exc.key, lang, **exc.params)}}
         text = capture_confirmation(result.lesson, result.created, result.lang, result.notices)

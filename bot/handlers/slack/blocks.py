@@ -70,8 +70,9 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
     lines = [f"*{title}*",
              f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when}",
              escape(snippet(lesson.text, 400))]
-    if lesson.learned:
-        lines.append(f"_{t('answer.learned', lang)}:_ {escape(snippet(lesson.learned, 300))}")
+    for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
+        if value:
+            lines.append(f"_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}")
     blocks: list[Block] = [_mrkdwn("\n".join(lines))]
     context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
     if lesson.themes:
@@ -134,7 +135,8 @@ OUTCOME_OPTIONS = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOW
 
 
 def lesson_modal(*, text: str, municipality: str, themes: list[str], outcome: Outcome, learned: str,
-                 contact_user: str, metadata: dict[str, str], lang: str = "nl") -> Block:
+                 contact_user: str, metadata: dict[str, str], lang: str = "nl", why: str = "",
+                 conditions: str = "") -> Block:
     """The form behind the 'Bewaar als les' shortcut and the edit button."""
 
     def option(o: Outcome) -> Block:
@@ -164,6 +166,8 @@ def lesson_modal(*, text: str, municipality: str, themes: list[str], outcome: Ou
             {"type": "input", "block_id": "outcome", "label": {"type": "plain_text", "text": t("form.outcome", lang)},
              "element": {"type": "static_select", "action_id": "value",
                          "options": [option(o) for o in OUTCOME_OPTIONS], "initial_option": option(outcome)}},
+            text_input("why", t("form.why", lang), why, multiline=True),
+            text_input("conditions", t("form.conditions", lang), conditions, multiline=True),
             text_input("learned", t("form.learned", lang), learned, multiline=True),
             {"type": "input", "block_id": "contact", "optional": True,
              "label": {"type": "plain_text", "text": t("form.contact", lang)},

@@ -66,7 +66,7 @@ class SlackInteractions:
         contact = lesson.contact.user_id if lesson.contact and lesson.contact.platform == PLATFORM else ""
         client.views_open(trigger_id=body["trigger_id"], view=lesson_modal(
             text=lesson.text, municipality=lesson.municipality, themes=lesson.themes, outcome=lesson.outcome,
-            learned=lesson.learned, contact_user=contact,
+            learned=lesson.learned, why=lesson.why, conditions=lesson.conditions, contact_user=contact,
             metadata={"team": lesson.source.workspace, "channel": lesson.source.channel_id,
                       "ts": lesson.source.message_id, "author": lesson.captured_by.user_id,
                       "platform": lesson.source.platform},
@@ -91,7 +91,8 @@ class SlackInteractions:
         request = CaptureRequest(text=values["text"], source=source, author=self.person(meta.get("author") or user_id),
                                  captured_by=self.person(user_id), contact=contact,
                                  municipality=values.get("municipality", ""), themes=themes, outcome=outcome,
-                                 learned=values.get("learned", ""), edited_by_form=True,
+                                 learned=values.get("learned", ""), why=values.get("why", ""),
+                                 conditions=values.get("conditions", ""), edited_by_form=True,
                                  occurred_at=slack_time(ts) if ts else None)
         try:
             result = self.core.service.capture(request)
