@@ -24,7 +24,7 @@ from bot.lang import language_for
 from bot.messages import t
 from bot.model import Answer, Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
 from bot.observe import counted_answer, counted_capture, handled
-from bot.service import CaptureRequest
+from bot.service import FEEDBACK_REASONS, CaptureRequest
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -89,6 +89,9 @@ class ChatPort(Protocol):
     def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup
     def contact_markup(self, lesson: Lesson, lang: str) -> str: ...  # the contact as a mention, escaped
     def upload_image(self, user_id: str, path: Path, title: str) -> None: ...  # into the user's direct messages
+    # buttons only `user_id` sees; a press comes back to the platform as its feedback-reason action with `value`
+    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
+                     ) -> None: ...
 
 
 class Conversation:
@@ -285,6 +288,24 @@ class Conversation:
                 self.chart(asker.user_id, reply.chart)
             except Exception:
                 log.exception("%s: the statistics chart could not be uploaded", self.platform)
+
+    def feedback(self, user_id: str, place: Place, lesson_id: int | None, question_id: int | None,
+                 helpful: bool, reason: str = "") -> None:
+        """A 👍 or 👎 under a lesson; a 👎 asks, optionally, what was wrong (an outdated report reaches
+        `leerkring stats`), and every vote nudges the lesson's rank a little."""
+        with handled(self.platform, "feedback"):
+            lang = self.lang(user_id)
+            try:
+                self.service.feedback(self.port.person(user_id), question_id, lesson_id, helpful, reason)
+            except LeerkringError as exc:
+                self.port.post_private(user_id, place, t(exc.key, lang, **exc.params))
+                return
+            if helpful or reason:
+                self.port.post_private(user_id, place, t("feedback.thanks", lang))
+                return
+            self.port.post_choices(user_id, place, t("feedback.why_not", lang), [
+                (t(f"feedback.reason.{why}", lang), {"l": lesson_id, "q": question_id, "r": why})
+                for why in FEEDBACK_REASONS])
 
     def chart(self, user_id: str, data: dict[str, Any]) -> None:
         from bot.stats import render_png

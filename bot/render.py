@@ -25,6 +25,25 @@ def format_date(moment: datetime, lang: str) -> str:
     return f"{moment.day} {months[moment.month - 1]} {moment.year}"
 
 
+def age_text(moment: datetime, lang: str, now: datetime | None = None) -> str:
+    """How old a lesson is, in words: "deze maand", "5 maanden geleden", "3 jaar geleden"."""
+    from datetime import UTC
+
+    now = now or datetime.now(UTC)
+    months = (now.year - moment.year) * 12 + now.month - moment.month - (now.day < moment.day)
+    if months < 1:
+        return t("age.new", lang)
+    if months < 12:
+        return t("age.months", lang, n=months)
+    return t("age.years", lang, n=months // 12)
+
+
+def when_text(lesson: Lesson, lang: str) -> str:
+    """The lesson's date and its age: "12 okt 2023 (3 jaar geleden)"."""
+    moment = lesson.occurred_at or lesson.created_at
+    return f"{format_date(moment, lang)} ({age_text(moment, lang)})"
+
+
 def summary_line(hits: list[Hit], lang: str) -> str:
     """'3 gemeenten: 2 gelukt, 1 mislukt' — only when more than one lesson matches; when they disagree, a
     second line says what differed between those that worked and those that did not."""
@@ -65,8 +84,7 @@ def differences(hits: list[Hit], lang: str) -> str:
 
 def lesson_heading(lesson: Lesson, lang: str) -> str:
     place = lesson.municipality or t("answer.unknown_municipality", lang)
-    when = format_date(lesson.occurred_at or lesson.created_at, lang)
-    return f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when}"
+    return f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when_text(lesson, lang)}"
 
 
 def contact_text(lesson: Lesson, lang: str) -> str:

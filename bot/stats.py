@@ -30,6 +30,7 @@ def compute(repo: Repository) -> dict[str, Any]:
         found = registry().by_code(lesson.municipality_code) if lesson.municipality_code else None
         provinces[found.province if found else "-"] += 1
     theme_of = {lesson.id: lesson.themes for lesson in lessons}
+    titles = {lesson.id: lesson.title for lesson in lessons}
     asked: Counter[str] = Counter()
     answered: Counter[str] = Counter()
     total = answered_total = 0
@@ -52,6 +53,9 @@ def compute(repo: Repository) -> dict[str, Any]:
         "questions_by_theme": {theme: {"asked": asked[theme], "answered": answered[theme]} for theme in asked},
         "gaps": [{"theme": theme, "asked": a, "answered": b} for theme, a, b in gaps if a > b][:10],
         "unanswered": [text for text, _ in repo.unanswered_questions()],
+        # lessons readers reported as outdated, for whoever tends the base (public lessons only)
+        "outdated": [{"id": lid, "title": titles[lid], "reports": n} for lid, n in repo.reported("outdated")
+                     if lid in titles][:10],
     }
 
 
@@ -65,6 +69,9 @@ def render_table(data: dict[str, Any], lang: str = "nl") -> str:
     if data["gaps"]:
         lines.append(t("stats.gaps", lang))
         lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
+    if data.get("outdated"):
+        lines.append("\n" + t("stats.outdated", lang))
+        lines += [f"  #{o['id']} {o['title']} ({o['reports']}×)" for o in data["outdated"]]
     return "\n".join(lines)
 
 

@@ -125,6 +125,27 @@ class SlackDriver:
             "text": text, "api_app_id": "A1", "trigger_id": uuid.uuid4().hex,
             "response_url": self.fake.response_url().rsplit("/", 1)[0] + f"/{self.ids[user]}-{uuid.uuid4().hex}"})
 
+    def _press(self, user: str, action_id: str, value: str) -> None:
+        self.fake.send("interactive", {
+            "type": "block_actions", "team": {"id": self.team}, "user": {"id": self.ids[user]},
+            "channel": {"id": self.ids[PUBLIC]}, "trigger_id": uuid.uuid4().hex, "container": {"type": "message"},
+            "response_url": self.fake.response_url().rsplit("/", 1)[0] + f"/{self.ids[user]}-{uuid.uuid4().hex}",
+            "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b1",
+                         "action_ts": "1"}]})
+
+    def vote(self, user: str, lesson_id: int, helpful: bool) -> None:
+        """The 👍 or 👎 under a lesson in an answer."""
+        self._press(user, "leerkring_helpful" if helpful else "leerkring_unhelpful",
+                    json.dumps({"l": lesson_id, "q": None}))
+
+    def choose(self, user: str, label: str) -> None:
+        """Press the button labelled `label` among the choices last shown to `user` alone."""
+        shown = [r for r in self.fake.responses if r.get("response_id", "").startswith(self.ids[user] + "-")]
+        buttons = [e for r in shown for b in r.get("blocks") or [] if b.get("type") == "actions"
+                   for e in b["elements"]]
+        pressed = next(e for e in reversed(buttons) if e["text"]["text"] == label)
+        self._press(user, pressed["action_id"], pressed["value"])
+
     # -- what people see -------------------------------------------------------------------------
     def handle(self, user: str) -> str:
         """How a message names someone so that they are notified."""
@@ -218,6 +239,27 @@ class MattermostDriver:
             "Authorization": "Token cmd-token", "Content-Type": "application/x-www-form-urlencoded"})
         with urllib.request.urlopen(request, timeout=20) as response:
             self.responses.append((user, json.loads(response.read())))
+
+    def _action(self, user: str, context: dict[str, Any]) -> None:
+        body = json.dumps({"user_id": self.ids[user], "channel_id": self.ids[PUBLIC], "context": context}).encode()
+        request = urllib.request.Request(self.base + "/mattermost/action", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            answer = json.loads(response.read())
+        if answer.get("ephemeral_text"):  # the server shows it to the presser alone
+            self.responses.append((user, {"text": answer["ephemeral_text"]}))
+
+    def vote(self, user: str, lesson_id: int, helpful: bool) -> None:
+        signer = self.bot_process.adapter.signer
+        self._action(user, signer.sign({"action": "helpful" if helpful else "unhelpful", "lesson": lesson_id,
+                                        "question": None}))
+
+    def choose(self, user: str, label: str) -> None:
+        actions = [a for e in self.fake.ephemeral if e["user_id"] == self.ids[user]
+                   for attachment in (e["post"].get("props") or {}).get("attachments") or []
+                   for a in attachment.get("actions") or []]
+        pressed = next(a for a in reversed(actions) if a["name"] == label)
+        self._action(user, pressed["integration"]["context"])
 
     def handle(self, user: str) -> str:
         return "@" + user

@@ -141,3 +141,24 @@ def test_why_and_conditions_travel_with_the_lesson_into_every_answer(chat):
                                and "Bewaard als les" not in p])[-1]
     assert "Waarom" in answer and "bemiddelaars uit de eigen wijk" in answer
     assert "Voorwaarden" in answer and "een vaste co" in answer
+
+
+@platforms("slack", "mattermost")
+def test_not_useful_asks_why_and_an_outdated_report_reaches_the_statistics(chat):
+    chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    wait_for(lambda: lessons(chat))
+    lesson = lessons(chat)[0].id
+    chat.vote(BRAM, lesson, helpful=False)
+    asked = wait_for(lambda: [p for p in chat.private(BRAM) if "Wat schortte eraan" in p])
+    assert "verouderd" in asked[-1] and "niet relevant" in asked[-1] and "onvolledig" in asked[-1]
+    assert not any("Wat schortte" in p for p in chat.private(ANNA) + chat.public(PUBLIC))
+    chat.choose(BRAM, "verouderd")
+    wait_for(lambda: chat.core.repo.reported("outdated") == [(lesson, 1)])
+    assert wait_for(lambda: [p for p in chat.private(BRAM) if "Dank je" in p])
+    from bot.stats import compute, render_table
+
+    data = compute(chat.core.repo)
+    assert data["outdated"] == [{"id": lesson, "title": lessons(chat)[0].title, "reports": 1}]
+    assert "Door lezers als verouderd gemeld:" in render_table(data)
+    chat.vote(BRAM, lesson, helpful=True)  # changing one's mind replaces the vote and its reason
+    wait_for(lambda: chat.core.repo.reported("outdated") == [])

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.bootstrap import App
 from bot.chat import ChatMessage, Conversation, Place
@@ -103,6 +103,9 @@ class ConsoleAdapter:
             self._write(t("console.only_you", answer.lang, ids=ids))
             return
         self._write(text)
+
+    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, Any]]) -> None:
+        self._write(f"{text} ({' | '.join(label for label, _ in choices)})")
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         """Everyone at this terminal is a console user: a message to one of them is shown right here."""

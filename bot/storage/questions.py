@@ -131,8 +131,9 @@ class QuestionStore:
             return True
 
     def record_feedback(self, platform: str, user_id: str, question_id: int | None, lesson_id: int | None,
-                        helpful: bool) -> None:
-        """One vote per person per lesson: a second click changes the vote, it does not add one."""
+                        helpful: bool, reason: str = "") -> None:
+        """One vote per person per lesson: a second click changes the vote (and its reason), it does not add
+        one."""
         with self.db.session() as session:
             if lesson_id is not None:
                 earlier = list(session.scalars(select(FeedbackRow).where(
@@ -141,12 +142,37 @@ class QuestionStore:
                 if earlier:
                     vote, *extra = earlier
                     vote.helpful, vote.created_at = helpful, utcnow()
+                    vote.reason = reason if not helpful else ""
                     vote.question_id = question_id if question_id is not None else vote.question_id
                     for row in extra:  # votes counted twice before one vote per person
                         session.delete(row)
                     return
             session.add(FeedbackRow(platform=platform, user_id=user_id, question_id=question_id,
-                                    lesson_id=lesson_id, helpful=helpful, created_at=utcnow()))
+                                    lesson_id=lesson_id, helpful=helpful, reason=reason if not helpful else "",
+                                    created_at=utcnow()))
+
+    def feedback_balance(self, lesson_ids: list[int]) -> dict[int, tuple[int, int]]:
+        """(helpful, not helpful) votes per lesson, for the lessons asked about."""
+        if not lesson_ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.execute(select(FeedbackRow.lesson_id, FeedbackRow.helpful, func.count())
+                                   .where(FeedbackRow.lesson_id.in_(lesson_ids))
+                                   .group_by(FeedbackRow.lesson_id, FeedbackRow.helpful))
+            balance: dict[int, tuple[int, int]] = {}
+            for lesson_id, helpful, count in rows:
+                key = int(lesson_id or 0)
+                up, down = balance.get(key, (0, 0))
+                balance[key] = (up + count, down) if helpful else (up, down + count)
+            return balance
+
+    def reported(self, reason: str) -> list[tuple[int, int]]:
+        """(lesson id, how many people) for lessons reported with `reason` ("outdated"), most reported first."""
+        with self.db.session() as session:
+            return [(int(lesson_id or 0), int(count)) for lesson_id, count in session.execute(
+                select(FeedbackRow.lesson_id, func.count()).where(FeedbackRow.reason == reason,
+                                                                  FeedbackRow.lesson_id.is_not(None))
+                .group_by(FeedbackRow.lesson_id).order_by(func.count().desc()))]
 
     def question_rows(self) -> list[tuple[str, bool, list[int]]]:
         """(text, answered, hit ids) of every question asked in a public channel, for statistics."""

@@ -383,7 +383,8 @@ class Repository(QuestionStore):
             questions = [{"id": q.id, "text": q.text, "asked_at": q.asked_at.isoformat()}
                          for q in session.scalars(select(QuestionRow).where(QuestionRow.platform == platform,
                                                                             QuestionRow.user_id == user_id))]
-            feedback = [{"question_id": f.question_id, "lesson_id": f.lesson_id, "helpful": f.helpful}
+            feedback = [{"question_id": f.question_id, "lesson_id": f.lesson_id, "helpful": f.helpful,
+                         "reason": f.reason or ""}
                         for f in session.scalars(select(FeedbackRow).where(FeedbackRow.platform == platform,
                                                                            FeedbackRow.user_id == user_id))]
         return {"person": person.__dict__ if person else None,

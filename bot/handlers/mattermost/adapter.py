@@ -27,6 +27,7 @@ from bot.chat import ChatMessage, Conversation, Place
 from bot.handlers.mattermost.attachments import (
     ActionSigner,
     answer_post,
+    button,
     confirmation_attachment,
     contact_text,
     escape,
@@ -282,6 +283,13 @@ class MattermostAdapter(MattermostRequests):
         if attachments:
             post["props"] = {"attachments": attachments}
         self.driver.posts.create_post_ephemeral(user_id, post)
+
+    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
+                     ) -> None:
+        actions = [button(label, self.action_url, self.signer, {"action": "reason", "lesson": value.get("l"),
+                                                                 "question": value.get("q"), "reason": value.get("r")})
+                   for label, value in choices]
+        self.ephemeral(user_id, place.channel, escape(text), place.thread, [{"text": "", "actions": actions}])
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])

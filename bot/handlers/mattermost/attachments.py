@@ -15,11 +15,11 @@ from bot.render import (
     OUTCOME_ICON,
     answer_footer,
     answer_heading,
-    format_date,
     inactive_note,
     outcome_label,
     render_answer,
     summary_line,
+    when_text,
 )
 
 COLOURS = {Outcome.WORKED: "#2e7d32", Outcome.FAILED: "#c62828", Outcome.MIXED: "#ef6c00",
@@ -67,7 +67,7 @@ def contact_text(lesson: Lesson, lang: str, usernames: dict[str, str]) -> str:
     return escape(contact.name or contact.user_id) + where + inactive_note(lesson, lang)
 
 
-def _button(name: str, url: str, signer: ActionSigner, context: dict[str, Any], style: str = "default") -> Attachment:
+def button(name: str, url: str, signer: ActionSigner, context: dict[str, Any], style: str = "default") -> Attachment:
     return {"id": context["action"].replace("_", ""), "name": name, "type": "button", "style": style,
             "integration": {"url": url, "context": signer.sign(context)}}
 
@@ -76,7 +76,7 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
                    usernames: dict[str, str], can_introduce: bool) -> Attachment:
     lesson = hit.lesson
     place = escape(lesson.municipality) if lesson.municipality else t("answer.unknown_municipality", lang)
-    when = format_date(lesson.occurred_at or lesson.created_at, lang)
+    when = when_text(lesson, lang)
     text = escape(snippet(lesson.text, 400))
     for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
         if value:
@@ -100,11 +100,11 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
     base = {"lesson": lesson.id, "question": question_id}
     actions = []
     if can_introduce:
-        actions.append(_button("🤝 " + t("button.introduce", lang), action_url,
+        actions.append(button("🤝 " + t("button.introduce", lang), action_url,
                                signer, {**base, "action": "intro"}, "primary"))
-    actions.append(_button("👍 " + t("button.helpful", lang), action_url, signer,
+    actions.append(button("👍 " + t("button.helpful", lang), action_url, signer,
                            {**base, "action": "helpful"}))
-    actions.append(_button("👎 " + t("button.unhelpful", lang), action_url, signer,
+    actions.append(button("👎 " + t("button.unhelpful", lang), action_url, signer,
                            {**base, "action": "unhelpful"}))
     attachment["actions"] = actions
     return attachment
@@ -133,6 +133,6 @@ def plain(answer: Answer, hits: list[Hit]) -> str:
 
 def confirmation_attachment(lesson: Lesson, lang: str, *, action_url: str, signer: ActionSigner) -> Attachment:
     return {"fallback": lesson.short_id, "color": COLOURS[lesson.outcome], "actions": [
-        _button("✏️ " + t("form.edit", lang), action_url, signer, {"action": "edit", "lesson": lesson.id}),
-        _button("↩️ " + t("form.undo", lang), action_url, signer,
+        button("✏️ " + t("form.edit", lang), action_url, signer, {"action": "edit", "lesson": lesson.id}),
+        button("↩️ " + t("form.undo", lang), action_url, signer,
                 {"action": "undo", "lesson": lesson.id}, "danger")]}

@@ -74,9 +74,12 @@ class MattermostRequests:
         lang = self.lang(user_id)
         action = context.get("action")
         lesson_id = int(context.get("lesson") or 0)
-        if action in ("helpful", "unhelpful"):
-            self.core.service.feedback(self.person(user_id), context.get("question"), lesson_id, action == "helpful")
-            return {"ephemeral_text": t("feedback.thanks", lang)}
+        if action in ("helpful", "unhelpful", "reason"):
+            replies: list[dict[str, Any]] = []
+            place = Place(payload.get("channel_id", ""), reply=lambda **reply: replies.append(reply))
+            self.chat.feedback(user_id, place, lesson_id or None, context.get("question"), action == "helpful",
+                               str(context.get("reason") or "") if action == "reason" else "")
+            return {"ephemeral_text": replies[0]["text"]} if replies else {}
         if action == "undo":
             try:
                 lesson = self.core.service.delete_lesson(self.person(user_id), lesson_id)

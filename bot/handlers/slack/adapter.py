@@ -22,6 +22,7 @@ from bot.bootstrap import App as Core
 from bot.chat import ChatMessage, Conversation, Place
 from bot.handlers.slack.blocks import (
     answer_blocks,
+    choice_blocks,
     confirmation_blocks,
     contact_mrkdwn,
     escape,
@@ -70,6 +71,7 @@ class SlackAdapter(SlackInteractions):
         app.action("leerkring_intro")(self.on_introduce)
         app.action("leerkring_helpful")(self.on_feedback)
         app.action("leerkring_unhelpful")(self.on_feedback)
+        app.action(re.compile(r"^leerkring_reason_"))(self.on_feedback)
         app.action("leerkring_keep_open")(self.on_keep_open)
         app.error(self.on_error)
 
@@ -144,6 +146,15 @@ class SlackAdapter(SlackInteractions):
             place.reply(text=text, blocks=blocks, response_type="ephemeral")
             return
         self.bolt.client.chat_postEphemeral(channel=place.channel, user=user_id, text=text, blocks=blocks,
+                                            thread_ts=place.thread or None)
+
+    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
+                     ) -> None:
+        blocks = choice_blocks(text, choices)
+        if place.reply is not None:
+            place.reply(text=escape(text), blocks=blocks, response_type="ephemeral")
+            return
+        self.bolt.client.chat_postEphemeral(channel=place.channel, user=user_id, text=escape(text), blocks=blocks,
                                             thread_ts=place.thread or None)
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:

@@ -12,11 +12,11 @@ from bot.render import (
     OUTCOME_ICON,
     answer_footer,
     answer_heading,
-    format_date,
     inactive_note,
     outcome_label,
     render_answer,
     summary_line,
+    when_text,
 )
 
 MAX_BLOCKS = 50
@@ -66,7 +66,7 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
     if lesson.source.permalink:
         title = f"<{lesson.source.permalink}|{title}>"
     place = escape(lesson.municipality) if lesson.municipality else t("answer.unknown_municipality", lang)
-    when = format_date(lesson.occurred_at or lesson.created_at, lang)
+    when = when_text(lesson, lang)
     lines = [f"*{title}*",
              f"{OUTCOME_ICON[lesson.outcome]} {place} — {outcome_label(lesson.outcome, lang)} — {when}",
              escape(snippet(lesson.text, 400))]
@@ -118,6 +118,13 @@ def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
     if footer:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(" ".join(footer))}]})
     return blocks, _cut(fallback, 3900)
+
+
+def choice_blocks(text: str, choices: list[tuple[str, dict[str, Any]]]) -> list[Block]:
+    """A question with a button per choice (feedback reasons); each press is a `leerkring_reason_*` action."""
+    return [_mrkdwn(escape(text)), {"type": "actions", "block_id": "leerkring-reasons", "elements": [
+        _button(label, f"leerkring_reason_{value.get('r', n)}", json.dumps(value))
+        for n, (label, value) in enumerate(choices)]}]
 
 
 def confirmation_blocks(text: str, lesson: Lesson, lang: str) -> list[Block]:

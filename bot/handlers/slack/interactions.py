@@ -122,11 +122,11 @@ class SlackInteractions:
         ack()
         action = body["actions"][0]
         data = json.loads(action.get("value") or "{}")
-        user_id = body["user"]["id"]
-        self.core.service.feedback(self.person(user_id), data.get("q"), data.get("l"),
-                                   action["action_id"] == "leerkring_helpful")
-        respond(text=t("feedback.thanks", (self.locale(user_id) or "nl")[:2]), response_type="ephemeral",
-                replace_original=False)
+        reason = str(data.get("r") or "") if action["action_id"].startswith("leerkring_reason_") else ""
+        place = Place((body.get("channel") or {}).get("id", ""),
+                      reply=lambda **reply: respond(**reply, replace_original=bool(reason)))
+        self.chat.feedback(body["user"]["id"], place, data.get("l"), data.get("q"),
+                           action["action_id"] == "leerkring_helpful", reason)
 
     def on_keep_open(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         ack()
