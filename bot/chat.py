@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,9 +89,12 @@ class ChatPort(Protocol):
     def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup
     def contact_markup(self, lesson: Lesson, lang: str) -> str: ...  # the contact as a mention, escaped
     def upload_image(self, user_id: str, path: Path, title: str) -> None: ...  # into the user's direct messages
-    # buttons only `user_id` sees; a press comes back to the platform as its feedback-reason action with `value`
-    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
-                     ) -> None: ...
+    # buttons only `user_id` sees (post_choices) or in a direct message (direct_choices); a press comes back
+    # to the platform as `action` ("reason", "answer", "met") with the chosen `value`
+    def post_choices(self, user_id: str, place: Place, text: str, action: str,
+                     choices: list[tuple[str, dict[str, Any]]]) -> None: ...
+    def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
+                       **markup: str) -> None: ...
 
 
 class Conversation:
@@ -303,7 +306,7 @@ class Conversation:
             if helpful or reason:
                 self.port.post_private(user_id, place, t("feedback.thanks", lang))
                 return
-            self.port.post_choices(user_id, place, t("feedback.why_not", lang), [
+            self.port.post_choices(user_id, place, t("feedback.why_not", lang), "reason", [
                 (t(f"feedback.reason.{why}", lang), {"l": lesson_id, "q": question_id, "r": why})
                 for why in FEEDBACK_REASONS])
 
@@ -330,19 +333,73 @@ class Conversation:
                                      handle=self.port.mention(user_id))
 
     def introduce(self, asker: Asker, lesson_id: int) -> str:
-        """Open a group conversation of the asker and a lesson's contact (see service.introduction); the
-        text to show the asker."""
+        """Ask a lesson's contact first whether they want to meet the asker (see service.introduction for who
+        may be asked); the text to show the asker. Asking again while the contact has not answered asks no
+        one twice."""
         lang = self.lang(asker.user_id)
         try:
             lesson = self.service.introduction(asker, lesson_id)
         except LeerkringError as exc:
             return t(exc.key, lang, **exc.params)
         assert lesson.contact is not None
-        profile = self.core.repo.get_person(self.platform, asker.user_id)
-        text = t("intro.message", lang, contact="{contact}", asker="{asker}", title=lesson.title,
-                 municipality=profile.municipality if profile and profile.municipality else "?",
-                 short_id=lesson.short_id)
-        self.port.group_message([asker.user_id, lesson.contact.user_id], text,
-                                contact=self.port.mention(lesson.contact.user_id),
-                                asker=self.port.mention(asker.user_id))
-        return t("intro.done", lang)
+        contact = self.port.person(lesson.contact.user_id)
+        intro, new = self.core.repo.ask_introduction(self.platform, asker.user_id, asker.name, contact.user_id,
+                                                     lesson.id)
+        if not new:
+            return t("intro.asked_before", lang, contact=contact.name)
+        their = self.lang(contact.user_id)
+        text = t("intro.request", their, asker="{asker}", municipality=self._municipality_of(asker.user_id),
+                 short_id=lesson.short_id, title=lesson.title)
+        self.port.direct_choices(contact, text, "answer", [
+            (t(f"intro.choice.{answer}", their), {"i": intro.id, "a": answer})
+            for answer in ("accepted", "later", "declined")], asker=self.port.mention(asker.user_id))
+        return t("intro.asked", lang, contact=contact.name)
+
+    def _municipality_of(self, user_id: str) -> str:
+        profile = self.core.repo.get_person(self.platform, user_id)
+        return profile.municipality if profile and profile.municipality else "?"
+
+    def introduction_answered(self, user_id: str, place: Place, intro_id: int, answer: str) -> None:
+        """The contact's answer: on yes the group conversation opens and the asker hears it; on not now or
+        no the asker hears, kindly, that it is not now (which of the two, and why, stays with the bot)."""
+        with handled(self.platform, "introduction"):
+            lang = self.lang(user_id)
+            intro = None
+            if answer in ("accepted", "later", "declined"):
+                check_in = timedelta(days=self.core.settings.intro_check_days)
+                intro = self.core.repo.answer_introduction(intro_id, self.platform, user_id, answer,
+                                                           check_in=check_in)
+            if intro is None:
+                self.port.post_private(user_id, place, t("intro.gone", lang))
+                return
+            self.port.post_private(user_id, place, t(f"intro.thanks.{answer}", lang))
+            lesson = self.core.repo.get_lesson(intro.lesson_id)
+            short_id = lesson.short_id if lesson else f"#{intro.lesson_id}"
+            asker = PersonRef(self.platform, intro.asker_id, intro.asker_name)
+            theirs, contact = self.lang(intro.asker_id), self.port.person(user_id).name
+            if answer == "accepted" and lesson is not None:
+                text = t("intro.message", theirs, contact="{contact}", asker="{asker}", title=lesson.title,
+                         municipality=self._municipality_of(intro.asker_id), short_id=short_id)
+                self.port.group_message([intro.asker_id, user_id], text, contact=self.port.mention(user_id),
+                                        asker=self.port.mention(intro.asker_id))
+                self.port.direct_message(asker, t("intro.accepted", theirs, contact=contact, short_id=short_id))
+            else:
+                self.port.direct_message(asker, t("intro.not_now", theirs, contact=contact, short_id=short_id))
+
+    def check_introduction(self, intro: Any) -> None:
+        """Some days after an accepted introduction: "did you two talk?", to each of them privately."""
+        lesson = self.core.repo.get_lesson(intro.lesson_id)
+        if lesson is None:
+            return
+        for user_id in (intro.asker_id, intro.contact_id):
+            lang = self.lang(user_id)
+            self.port.direct_choices(self.port.person(user_id), t("intro.check", lang, short_id=lesson.short_id,
+                                                                  title=lesson.title), "met", [
+                (t("intro.choice.met", lang), {"i": intro.id, "m": 1}),
+                (t("intro.choice.not_met", lang), {"i": intro.id, "m": 0})])
+
+    def introduction_met(self, user_id: str, place: Place, intro_id: int, met: bool) -> None:
+        with handled(self.platform, "met"):
+            known = self.core.repo.record_meeting(intro_id, self.platform, user_id, met)
+            self.port.post_private(user_id, place, t("intro.thanks.met" if known else "intro.gone",
+                                                     self.lang(user_id)))

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # how often a platform's process looks for answers saved by other processes to its askers' questions
     followup_seconds: float = Field(default=30.0, gt=0, alias="LEERKRING_FOLLOWUP_SECONDS")
     digest_channels: str = Field(default="", alias="LEERKRING_DIGEST_CHANNELS")
+    # days after an accepted introduction that both are asked whether they met
+    intro_check_days: float = Field(default=14.0, ge=0, alias="LEERKRING_INTRO_CHECK_DAYS")
     log_format: Literal["text", "json"] = Field(default="text", alias="LEERKRING_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", alias="LEERKRING_LOG_LEVEL")
     # host:port of a listener with only /healthz and /metrics (Socket Mode has no HTTP listener of its own)

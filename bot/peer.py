@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessChecker, may_see
 from bot.errors import InputError, PermissionDenied
@@ -44,6 +44,8 @@ class PeerLearning:
     access: AccessChecker
     # platform -> delivers "your open question now has an answer" to the asker
     notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]]
+    # platform -> asks both people of an accepted introduction whether they met
+    intro_checkers: dict[str, Callable[[Any], None]]
 
     if TYPE_CHECKING:
         def person(self, ref: PersonRef) -> Person: ...
@@ -144,6 +146,21 @@ class PeerLearning:
                       [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
 
     # -- introductions and contacts --------------------------------------------------------------
+    def check_introductions(self, platform: str) -> int:
+        """Ask "did you meet?" about the accepted introductions on `platform` that are due, each once across
+        processes; returns how many were asked."""
+        checker = self.intro_checkers.get(platform)
+        if checker is None:
+            return 0
+        asked = 0
+        for intro in self.repo.due_introduction_checks(platform):
+            try:
+                checker(intro)
+                asked += 1
+            except Exception:
+                log.exception("%s: asking whether introduction %d led to a meeting failed", platform, intro.id)
+        return asked
+
     def introducible(self, hits: list[Hit], platform: str, asker_id: str) -> set[int]:
         """Lessons whose contact can be introduced to the asker: on the same platform, still reachable,
         not the asker, and not someone who declined introductions."""

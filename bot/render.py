@@ -69,14 +69,16 @@ def differences(hits: list[Hit], lang: str) -> str:
     if len(known) < 2:
         return ""
     sizes = [label for label, _, _ in SIZE_CLASSES]
-    groups = []
+    groups: list[tuple[Outcome, list[str]]] = []
     for outcome in known:
         found = {registry().by_code(h.lesson.municipality_code) for h in hits
                  if h.lesson.outcome is outcome and h.lesson.municipality_code}
         classes = sorted({m.size_class for m in found if m is not None}, key=sizes.index)
         if classes:
-            groups.append(f"{outcome_label(outcome, lang)}: {', '.join(t(f'size.{c}', lang) for c in classes)}")
-    parts = "; ".join(groups) if len(groups) >= 2 else ""
+            groups.append((outcome, classes))
+    contrast = len(groups) >= 2 and len({tuple(classes) for _, classes in groups}) > 1  # sizes tell them apart
+    parts = "; ".join(f"{outcome_label(o, lang)}: {', '.join(t(f'size.{c}', lang) for c in classes)}"
+                      for o, classes in groups) if contrast else ""
     if any(h.lesson.conditions for h in hits):
         parts = f"{parts}; {t('answer.differs_conditions', lang)}" if parts else t("answer.differs_conditions", lang)
     return t("answer.differs", lang, parts=parts) if parts else ""

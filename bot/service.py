@@ -108,6 +108,7 @@ class LeerkringService(PeerLearning):
         self.index_after_write = index_after_write
         # platform -> delivers "your open question now has an answer" to the asker
         self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
+        self.intro_checkers: dict[str, Callable[[Any], None]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:

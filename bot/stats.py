@@ -53,6 +53,7 @@ def compute(repo: Repository) -> dict[str, Any]:
         "questions_by_theme": {theme: {"asked": asked[theme], "answered": answered[theme]} for theme in asked},
         "gaps": [{"theme": theme, "asked": a, "answered": b} for theme, a, b in gaps if a > b][:10],
         "unanswered": [text for text, _ in repo.unanswered_questions()],
+        "introductions": repo.introduction_counts(),  # counts only: who asked whom stays private
         # lessons readers reported as outdated, for whoever tends the base (public lessons only)
         "outdated": [{"id": lid, "title": titles[lid], "reports": n} for lid, n in repo.reported("outdated")
                      if lid in titles][:10],
@@ -69,6 +70,8 @@ def render_table(data: dict[str, Any], lang: str = "nl") -> str:
     if data["gaps"]:
         lines.append(t("stats.gaps", lang))
         lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
+    if data.get("introductions", {}).get("asked"):
+        lines.append("\n" + t("stats.introductions", lang, **data["introductions"]))
     if data.get("outdated"):
         lines.append("\n" + t("stats.outdated", lang))
         lines += [f"  #{o['id']} {o['title']} ({o['reports']}×)" for o in data["outdated"]]

@@ -133,6 +133,10 @@ class SlackDriver:
             "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b1",
                          "action_ts": "1"}]})
 
+    def introduce(self, user: str, lesson_id: int) -> None:
+        """The 🤝 button under a lesson."""
+        self._press(user, "leerkring_intro", json.dumps({"l": lesson_id, "q": None}))
+
     def vote(self, user: str, lesson_id: int, helpful: bool) -> None:
         """The 👍 or 👎 under a lesson in an answer."""
         self._press(user, "leerkring_helpful" if helpful else "leerkring_unhelpful",
@@ -141,6 +145,7 @@ class SlackDriver:
     def choose(self, user: str, label: str) -> None:
         """Press the button labelled `label` among the choices last shown to `user` alone."""
         shown = [r for r in self.fake.responses if r.get("response_id", "").startswith(self.ids[user] + "-")]
+        shown += [c.params for c in self.fake.called("chat.postMessage") if c.params.get("channel") == self.ids[user]]
         buttons = [e for r in shown for b in r.get("blocks") or [] if b.get("type") == "actions"
                    for e in b["elements"]]
         pressed = next(e for e in reversed(buttons) if e["text"]["text"] == label)
@@ -167,6 +172,13 @@ class SlackDriver:
         return [m.get("text", "") for channel, messages in self.fake.messages.items()
                 if set(self.fake.members.get(channel, [])) <= {self.ids[user], self.bot} or channel == "D" +
                 self.ids[user] for m in messages if m.get("bot_id")]
+
+    def groups(self) -> list[set[str]]:
+        """The people (by name) of each group conversation the bot opened and wrote in."""
+        names = {v: k for k, v in self.ids.items()}
+        written = {c.params.get("channel") for c in self.fake.called("chat.postMessage")}
+        return [{names.get(m, m) for m in self.fake.members[c]} - {self.bot} for c in written
+                if c and c.startswith("G") and len(self.fake.members.get(c, [])) > 2]
 
     def images(self, user: str) -> list[str]:
         return [str(c.params.get("channel_id")) for c in self.fake.called("files.completeUploadExternal")
@@ -249,14 +261,20 @@ class MattermostDriver:
         if answer.get("ephemeral_text"):  # the server shows it to the presser alone
             self.responses.append((user, {"text": answer["ephemeral_text"]}))
 
+    def introduce(self, user: str, lesson_id: int) -> None:
+        """The 🤝 button under a lesson."""
+        self._action(user, self.bot_process.adapter.signer.sign({"action": "intro", "lesson": lesson_id,
+                                                                 "question": None}))
+
     def vote(self, user: str, lesson_id: int, helpful: bool) -> None:
         signer = self.bot_process.adapter.signer
         self._action(user, signer.sign({"action": "helpful" if helpful else "unhelpful", "lesson": lesson_id,
                                         "question": None}))
 
     def choose(self, user: str, label: str) -> None:
-        actions = [a for e in self.fake.ephemeral if e["user_id"] == self.ids[user]
-                   for attachment in (e["post"].get("props") or {}).get("attachments") or []
+        posts = [e["post"] for e in self.fake.ephemeral if e["user_id"] == self.ids[user]]
+        posts += [p for p in self.fake.bot_posts() if p["channel_id"] in self._direct_channels(user)]
+        actions = [a for post in posts for attachment in (post.get("props") or {}).get("attachments") or []
                    for a in attachment.get("actions") or []]
         pressed = next(a for a in reversed(actions) if a["name"] == label)
         self._action(user, pressed["integration"]["context"])
@@ -283,6 +301,12 @@ class MattermostDriver:
     def direct(self, user: str) -> list[str]:
         channels = self._direct_channels(user)
         return [p.get("message", "") for p in self.fake.bot_posts() if p["channel_id"] in channels]
+
+    def groups(self) -> list[set[str]]:
+        names = {v: k for k, v in self.ids.items()}
+        written = {p["channel_id"] for p in self.fake.bot_posts()}
+        return [{names.get(m, m) for m in self.fake.members[c]} - {self.bot} for c, info in self.fake.channels.items()
+                if info["type"] == "G" and c in written]
 
     def images(self, user: str) -> list[str]:
         channels = self._direct_channels(user)

@@ -162,3 +162,51 @@ def test_not_useful_asks_why_and_an_outdated_report_reaches_the_statistics(chat)
     assert "Door lezers als verouderd gemeld:" in render_table(data)
     chat.vote(BRAM, lesson, helpful=True)  # changing one's mind replaces the vote and its reason
     wait_for(lambda: chat.core.repo.reported("outdated") == [])
+
+
+@platforms("slack", "mattermost")
+def test_an_introduction_asks_the_contact_first_and_later_whether_they_met(chat):
+    chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    wait_for(lambda: lessons(chat))
+    lesson = lessons(chat)[0].id
+    chat.introduce(CEES, lesson)
+    assert wait_for(lambda: [p for p in chat.private(CEES) if "I have asked Anna" in p])  # Cees reads English
+    request = wait_for(lambda: [m for m in chat.direct(ANNA) if "wil je graag spreken" in m])[0]
+    assert chat.handle(CEES) in request and f"#{lesson}" in request
+    assert not chat.groups()  # nothing is opened before the contact says yes
+    chat.introduce(CEES, lesson)  # asking again while Anna has not answered asks her no second time
+    wait_for(lambda: [p for p in chat.private(CEES) if "asked Anna de Vries already" in p])
+    assert len([m for m in chat.direct(ANNA) if "wil je graag spreken" in m]) == 1
+    chat.choose(ANNA, "Ja, graag")
+    assert wait_for(lambda: chat.groups()) == [{ANNA, CEES}]
+    assert wait_for(lambda: [m for m in chat.direct(CEES) if "would like to talk with you" in m])
+    chat.choose(ANNA, "Ja, graag")  # a second press changes nothing
+    wait_for(lambda: [p for p in chat.private(ANNA) if "al beantwoord" in p])
+    assert len(chat.groups()) == 1
+    # a fortnight later (LEERKRING_INTRO_CHECK_DAYS), each is asked, once across processes
+    from bot.followup import FollowUps
+
+    with chat.core.db.session() as session:  # the fortnight has passed
+        from sqlalchemy import update
+
+        from bot.storage.tables import IntroductionRow
+        session.execute(update(IntroductionRow).values(check_after=IntroductionRow.asked_at))
+    assert FollowUps(chat.core.service, chat.name).run_once() == 0  # no answers pending, but the check ran
+    assert wait_for(lambda: [m for m in chat.direct(ANNA) if "Hebben jullie elkaar gesproken" in m])
+    assert wait_for(lambda: [m for m in chat.direct(CEES) if "Did you two talk" in m])
+    assert chat.core.service.check_introductions(chat.name) == 0  # claimed once
+    chat.choose(CEES, "Yes")
+    wait_for(lambda: chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 1, "met": 1})
+
+
+@platforms("slack", "mattermost")
+def test_a_contact_who_cannot_now_is_not_exposed(chat):
+    chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    wait_for(lambda: lessons(chat))
+    chat.introduce(BRAM, lessons(chat)[0].id)
+    wait_for(lambda: [m for m in chat.direct(ANNA) if "wil je graag spreken" in m])
+    chat.choose(ANNA, "Liever niet")
+    told = wait_for(lambda: [m for m in chat.direct(BRAM) if "kan nu niet" in m])[0]
+    assert "Liever niet" not in told and "declined" not in told  # no or not now: Bram hears the same
+    assert not chat.groups()
+    assert chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 0, "met": 0}

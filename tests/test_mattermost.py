@@ -272,13 +272,19 @@ def test_buttons_need_a_valid_signature(fake, mm):
     assert post_json(base + "/mattermost/action", {"user_id": BRAM, "context": tampered})[0] == 403
 
 
-def test_introduction_opens_a_group_channel(fake, mm):
+def test_introduction_asks_the_contact_first_then_opens_a_group_channel(fake, mm):
     core, bot, base = mm
     seed(fake, core)
     zwolle = next(lesson.id for lesson in core.repo.iter_lessons() if lesson.municipality == "Zwolle")
     context = bot.adapter.signer.sign({"action": "intro", "lesson": zwolle, "question": None})
     status, body = post_json(base + "/mattermost/action", {"user_id": CEES, "context": context})
-    assert status == 200 and "group conversation" in body["ephemeral_text"]  # Cees reads English
+    assert status == 200 and "I have asked Anna" in body["ephemeral_text"]  # Cees reads English
+    assert not [c for c in fake.channels.values() if c["type"] == "G"]  # nothing opens before Anna says yes
+    asked = fake.wait_for(lambda: [p for p in fake.bot_posts() if (p.get("props") or {}).get("attachments")
+                                   and "@cees" in p["message"]])[0]
+    yes = asked["props"]["attachments"][0]["actions"][0]["integration"]["context"]
+    status, body = post_json(base + "/mattermost/action", {"user_id": ANNA, "context": yes})
+    assert status == 200 and "groepsgesprek" in body["ephemeral_text"]
     group = next(c for c in fake.channels.values() if c["type"] == "G")
     assert fake.members[group["id"]] >= {ANNA, CEES, BOT}
     intro = next(p for p in fake.bot_posts() if p["channel_id"] == group["id"])

@@ -360,11 +360,18 @@ def lesson_in(core: Any, municipality: str) -> int:
     return next(lesson.id for lesson in core.repo.iter_lessons() if lesson.municipality == municipality)
 
 
-def test_introduction_button_opens_a_group_dm_with_an_introduction(fake, slack):
+def test_introduction_button_asks_the_contact_first_then_opens_a_group_dm(fake, slack):
     core, _ = slack
     seed(fake, core)
     zwolle = lesson_in(core, "Zwolle")
     block_action(fake, CEES, "leerkring_intro", json.dumps({"l": zwolle, "q": None}))
+    asked = fake.wait_for(lambda: [c.params for c in fake.called("chat.postMessage")
+                                   if c.params.get("channel") == ANNA and c.params.get("blocks")])[0]
+    assert f"<@{CEES}>" in asked["text"] and f"#{zwolle}" in asked["text"]
+    assert not fake.called("conversations.open")  # nothing opens before Anna says yes
+    yes = next(e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == "leerkring_answer_0")
+    block_action(fake, ANNA, yes["action_id"], yes["value"])
     opened = fake.wait_for(lambda: fake.called("conversations.open"))[0]
     assert set(opened.params["users"].split(",")) == {CEES, ANNA}
     intro = fake.wait_for(lambda: [p for p in bot_posts(fake) if p["channel"].startswith("G")])[0]

@@ -53,6 +53,7 @@ class ConsoleAdapter:
                            Visibility.PRIVATE if identity.private else Visibility.PUBLIC, identity.locale)
         self._find = person_from_name(PLATFORM)
         app.service.notifiers[PLATFORM] = self.chat.notify_answered
+        app.service.intro_checkers[PLATFORM] = self.chat.check_introduction
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC
@@ -104,8 +105,13 @@ class ConsoleAdapter:
             return
         self._write(text)
 
-    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, Any]]) -> None:
+    def post_choices(self, user_id: str, place: Place, text: str, action: str, choices: list[tuple[str, Any]]
+                     ) -> None:
         self._write(f"{text} ({' | '.join(label for label, _ in choices)})")
+
+    def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, Any]],
+                       **markup: str) -> None:
+        self._write(f"({to.name or to.user_id}) {_fill(text, markup)} ({' | '.join(label for label, _ in choices)})")
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         """Everyone at this terminal is a console user: a message to one of them is shown right here."""

@@ -88,7 +88,8 @@ class Database:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM lessons, embeddings, questions, question_vectors, feedback, people")
+            connection.exec_driver_sql(
+                "VACUUM lessons, embeddings, questions, question_vectors, feedback, people, introductions")
 
     def dispose(self) -> None:
         self.engine.dispose()

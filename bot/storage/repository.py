@@ -22,6 +22,7 @@ from bot.model import (
     lesson_search_text,
 )
 from bot.storage.db import Database
+from bot.storage.introductions import IntroductionStore
 from bot.storage.questions import QuestionStore, aware
 from bot.storage.tables import (
     Counter,
@@ -80,7 +81,7 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository(QuestionStore):
+class Repository(QuestionStore, IntroductionStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -388,6 +389,7 @@ class Repository(QuestionStore):
                         for f in session.scalars(select(FeedbackRow).where(FeedbackRow.platform == platform,
                                                                            FeedbackRow.user_id == user_id))]
         return {"person": person.__dict__ if person else None,
+                "introductions": self.introductions_of(platform, user_id),
                 "lessons": [lesson_summary(x) for x in self.lessons_of_person(platform, user_id)],
                 "questions": questions, "feedback": feedback}
 
@@ -424,6 +426,7 @@ class Repository(QuestionStore):
                                                            QuestionRow.user_id == user_id))
             pp = session.execute(delete(PersonRow).where(PersonRow.platform == platform,
                                                          PersonRow.platform_user_id == user_id))
+            self.forget_introductions(session, platform, user_id)
         return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 

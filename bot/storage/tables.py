@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -148,6 +149,26 @@ class FeedbackRow(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(32), default="", server_default="")  # not relevant, outdated, ...
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IntroductionRow(Base):
+    """An introduction a member asked for: the contact is asked first; the two are asked later if they met."""
+
+    __tablename__ = "introductions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    asker_id: Mapped[str] = mapped_column(String(128), index=True)
+    asker_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_id: Mapped[str] = mapped_column(String(128), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="asked", server_default="asked")
+    reason: Mapped[str] = mapped_column(String(32), default="", server_default="")  # the contact's, kept private
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    check_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    checked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    met_asker: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    met_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class ProcessedEvent(Base):

@@ -92,6 +92,7 @@ class MattermostAdapter(MattermostRequests):
         self.chat = Conversation(core, self)
         core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
+        core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:
@@ -284,12 +285,19 @@ class MattermostAdapter(MattermostRequests):
             post["props"] = {"attachments": attachments}
         self.driver.posts.create_post_ephemeral(user_id, post)
 
-    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
-                     ) -> None:
-        actions = [button(label, self.action_url, self.signer, {"action": "reason", "lesson": value.get("l"),
-                                                                 "question": value.get("q"), "reason": value.get("r")})
-                   for label, value in choices]
-        self.ephemeral(user_id, place.channel, escape(text), place.thread, [{"text": "", "actions": actions}])
+    def _choices(self, action: str, choices: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        return [{"text": "", "actions": [button(label, self.action_url, self.signer, {"action": action, "value": value})
+                                         for label, value in choices]}]
+
+    def post_choices(self, user_id: str, place: Place, text: str, action: str,
+                     choices: list[tuple[str, dict[str, Any]]]) -> None:
+        self.ephemeral(user_id, place.channel, escape(text), place.thread, self._choices(action, choices))
+
+    def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
+                       **markup: str) -> None:
+        channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
+        self.create_post(channel["id"], _fill(escape(text), markup), props={"attachments": self._choices(action,
+                                                                                                        choices)})
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])

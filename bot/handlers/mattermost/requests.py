@@ -74,11 +74,18 @@ class MattermostRequests:
         lang = self.lang(user_id)
         action = context.get("action")
         lesson_id = int(context.get("lesson") or 0)
-        if action in ("helpful", "unhelpful", "reason"):
+        if action in ("helpful", "unhelpful", "reason", "answer", "met"):
             replies: list[dict[str, Any]] = []
             place = Place(payload.get("channel_id", ""), reply=lambda **reply: replies.append(reply))
-            self.chat.feedback(user_id, place, lesson_id or None, context.get("question"), action == "helpful",
-                               str(context.get("reason") or "") if action == "reason" else "")
+            value = context.get("value") or {}
+            if action == "answer":
+                self.chat.introduction_answered(user_id, place, int(value.get("i") or 0), str(value.get("a")))
+            elif action == "met":
+                self.chat.introduction_met(user_id, place, int(value.get("i") or 0), bool(value.get("m")))
+            elif action == "reason":
+                self.chat.feedback(user_id, place, value.get("l"), value.get("q"), False, str(value.get("r") or ""))
+            else:
+                self.chat.feedback(user_id, place, lesson_id or None, context.get("question"), action == "helpful")
             return {"ephemeral_text": replies[0]["text"]} if replies else {}
         if action == "undo":
             try:

@@ -52,6 +52,7 @@ class SlackAdapter(SlackInteractions):
         self._team = ""
         core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
+        core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         self._register()
 
     # -- registration ----------------------------------------------------------------------------
@@ -72,6 +73,7 @@ class SlackAdapter(SlackInteractions):
         app.action("leerkring_helpful")(self.on_feedback)
         app.action("leerkring_unhelpful")(self.on_feedback)
         app.action(re.compile(r"^leerkring_reason_"))(self.on_feedback)
+        app.action(re.compile(r"^leerkring_(answer|met)_"))(self.on_choice)
         app.action("leerkring_keep_open")(self.on_keep_open)
         app.error(self.on_error)
 
@@ -148,14 +150,20 @@ class SlackAdapter(SlackInteractions):
         self.bolt.client.chat_postEphemeral(channel=place.channel, user=user_id, text=text, blocks=blocks,
                                             thread_ts=place.thread or None)
 
-    def post_choices(self, user_id: str, place: Place, text: str, choices: list[tuple[str, dict[str, Any]]]
-                     ) -> None:
-        blocks = choice_blocks(text, choices)
+    def post_choices(self, user_id: str, place: Place, text: str, action: str,
+                     choices: list[tuple[str, dict[str, Any]]]) -> None:
+        blocks = choice_blocks(escape(text), action, choices)
         if place.reply is not None:
             place.reply(text=escape(text), blocks=blocks, response_type="ephemeral")
             return
         self.bolt.client.chat_postEphemeral(channel=place.channel, user=user_id, text=escape(text), blocks=blocks,
                                             thread_ts=place.thread or None)
+
+    def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
+                       **markup: str) -> None:
+        message = _fill(escape(text), markup)
+        self.bolt.client.chat_postMessage(channel=to.user_id, text=message,
+                                          blocks=choice_blocks(message, action, choices))
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         message = escape(text)
@@ -270,6 +278,12 @@ class SlackAdapter(SlackInteractions):
 
         self.chat.command(body.get("text", ""), self.asker(user_id, channel_id, team_id, private_reply=True),
                           Place(channel_id, reply=respond), source=source)
+
+
+def _fill(message: str, markup: dict[str, str]) -> str:
+    for key, value in markup.items():
+        message = message.replace("{" + key + "}", value)
+    return message
 
 
 ANSWER_EVENT = "leerkring_answer"

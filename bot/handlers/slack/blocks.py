@@ -120,11 +120,10 @@ def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
     return blocks, _cut(fallback, 3900)
 
 
-def choice_blocks(text: str, choices: list[tuple[str, dict[str, Any]]]) -> list[Block]:
-    """A question with a button per choice (feedback reasons); each press is a `leerkring_reason_*` action."""
-    return [_mrkdwn(escape(text)), {"type": "actions", "block_id": "leerkring-reasons", "elements": [
-        _button(label, f"leerkring_reason_{value.get('r', n)}", json.dumps(value))
-        for n, (label, value) in enumerate(choices)]}]
+def choice_blocks(text: str, action: str, choices: list[tuple[str, dict[str, Any]]]) -> list[Block]:
+    """`text` (already in mrkdwn) with a button per choice; each press is a `leerkring_<action>_<n>` action."""
+    return [_mrkdwn(text), {"type": "actions", "block_id": f"leerkring-{action}", "elements": [
+        _button(label, f"leerkring_{action}_{n}", json.dumps(value)) for n, (label, value) in enumerate(choices)]}]
 
 
 def confirmation_blocks(text: str, lesson: Lesson, lang: str) -> list[Block]:

@@ -128,6 +128,18 @@ class SlackInteractions:
         self.chat.feedback(body["user"]["id"], place, data.get("l"), data.get("q"),
                            action["action_id"] == "leerkring_helpful", reason)
 
+    def on_choice(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """A button of a direct message: a contact's answer to an introduction, or "did you meet?"."""
+        ack()
+        action = body["actions"][0]
+        data = json.loads(action.get("value") or "{}")
+        place = Place((body.get("channel") or {}).get("id", ""),
+                      reply=lambda **reply: respond(**reply, replace_original=True))
+        if action["action_id"].startswith("leerkring_answer_"):
+            self.chat.introduction_answered(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("a")))
+        else:
+            self.chat.introduction_met(body["user"]["id"], place, int(data.get("i", 0)), bool(data.get("m")))
+
     def on_keep_open(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         ack()
         user_id = body["user"]["id"]
