@@ -386,6 +386,26 @@ class Conversation:
             else:
                 self.port.direct_message(asker, t("intro.not_now", theirs, contact=contact, short_id=short_id))
 
+    def check_back(self, lesson: Lesson, period: int, user_id: str) -> None:
+        """Months after a lesson whose outcome was not known: "how did it end?", to its contact privately."""
+        lang = self.lang(user_id)
+        months = round(self.core.settings.checkback_periods[period - 1] / 30)
+        self.port.direct_choices(self.port.person(user_id), t("checkback.ask", lang, months=months,
+                                                              short_id=lesson.short_id, title=lesson.title),
+                                 "outcome", [(t(f"checkback.{outcome}", lang), {"l": lesson.id, "p": period,
+                                                                               "o": outcome})
+                                             for outcome in ("worked", "failed", "mixed", "running")])
+
+    def check_back_answered(self, user_id: str, place: Place, lesson_id: int, period: int, outcome: str) -> None:
+        with handled(self.platform, "checkback"):
+            lang = self.lang(user_id)
+            try:
+                known = self.service.answer_check_back(self.port.person(user_id), lesson_id, period, outcome)
+            except LeerkringError as exc:
+                self.port.post_private(user_id, place, t(exc.key, lang, **exc.params))
+                return
+            self.port.post_private(user_id, place, t("checkback.thanks" if known else "checkback.gone", lang))
+
     def check_introduction(self, intro: Any) -> None:
         """Some days after an accepted introduction: "did you two talk?", to each of them privately."""
         lesson = self.core.repo.get_lesson(intro.lesson_id)

@@ -34,10 +34,11 @@ COMMANDS = {
     "open": "open", "vragen": "open", "questions": "open",
     "introducties": "introductions", "introductions": "introductions", "voorstellen": "introductions",
     "contact": "contact",
+    "terugvragen": "checkbacks", "checkbacks": "checkbacks", "nagevraagd": "checkbacks",
     "stats": "stats", "statistieken": "stats", "statistics": "stats",
 }
 ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget", "questions",
-                    "introductions"}
+                    "introductions", "checkbacks"}
 
 _FILTER_KEYS = {
     "gemeente": "municipality", "municipality": "municipality",
@@ -233,6 +234,16 @@ class CommandRouter:
         accept = value in {"aan", "on", "ja", "yes"}
         self.service.set_introductions(ctx.person, accept)
         return Reply(t("intro.on" if accept else "intro.off", lang), ephemeral=True)
+
+    def _checkbacks(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        """`terugvragen aan|uit`: whether the bot asks, months later, how one's lessons without an outcome ended."""
+        value = rest.strip().lower()
+        if value not in {"aan", "uit", "on", "off", "ja", "nee", "yes", "no"}:
+            on = self.service.repo.checkbacks_on(ctx.person.platform, ctx.person.user_id)
+            return Reply(t("checkback.on" if on else "checkback.off", lang), ephemeral=True)
+        on = value in {"aan", "on", "ja", "yes"}
+        self.service.set_checkbacks(ctx.person, on)
+        return Reply(t("checkback.on" if on else "checkback.off", lang), ephemeral=True)
 
     def _contact(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
         words = rest.split()

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # how often a platform's process looks for answers saved by other processes to its askers' questions
     followup_seconds: float = Field(default=30.0, gt=0, alias="LEERKRING_FOLLOWUP_SECONDS")
     digest_channels: str = Field(default="", alias="LEERKRING_DIGEST_CHANNELS")
+    # days after a lesson whose outcome was not known yet that its contact is asked how it ended
+    checkback_days: str = Field(default="90,180", alias="LEERKRING_CHECKBACK_DAYS")
     # days after an accepted introduction that both are asked whether they met
     intro_check_days: float = Field(default=14.0, ge=0, alias="LEERKRING_INTRO_CHECK_DAYS")
     log_format: Literal["text", "json"] = Field(default="text", alias="LEERKRING_LOG_FORMAT")
@@ -67,6 +69,10 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """`SLACK_BOT_TOKEN=` in a .env file (as in .env.example) means not set, not an empty token."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def checkback_periods(self) -> list[float]:
+        return [float(part) for part in self.checkback_days.split(",") if part.strip()]
 
     @property
     def capture_emojis(self) -> frozenset[str]:

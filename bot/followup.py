@@ -30,12 +30,12 @@ class FollowUps:
         """Tell the askers whose answers are pending; returns how many were told."""
         try:
             told = self.service.deliver_pending(self.platform)
-            checked = self.service.check_introductions(self.platform)
+            checked = self.service.check_introductions(self.platform) + self.service.check_back(self.platform)
         except Exception:  # the database may be away for a moment: the next round tries again
             log.exception("%s: delivering pending answers failed", self.platform)
             return 0
         if checked:
-            log.info("%s: asked %d introduction(s) whether they met", self.platform, checked)
+            log.info("%s: asked %d introduction(s) and lesson(s) how they went", self.platform, checked)
         if told:
             log.info("%s: told %d asker(s) about an answer saved elsewhere", self.platform, told)
         return told

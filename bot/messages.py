@@ -39,6 +39,25 @@ TEXTS: dict[str, dict[str, str]] = {
     "age.new": {"nl": "deze maand", "en": "this month"},
     "age.months": {"nl": "{n} mnd geleden", "en": "{n} months ago"},
     "age.years": {"nl": "{n} jaar geleden", "en": "{n} years ago"},
+    "answer.timeline": {"nl": "Later nagevraagd: {steps}", "en": "Asked later: {steps}"},
+    "checkback.worked": {"nl": "gelukt", "en": "worked"},
+    "checkback.failed": {"nl": "mislukt", "en": "failed"},
+    "checkback.mixed": {"nl": "gemengd", "en": "mixed"},
+    "checkback.running": {"nl": "loopt nog", "en": "still running"},
+    "checkback.ask": {
+        "nl": "Hoe is het afgelopen? {months} maanden geleden bewaarde je les {short_id} “{title}”, toen was de "
+              "uitkomst nog niet bekend. Je antwoord komt bij de les, met de datum, zodat anderen het zien.",
+        "en": "How did it end? {months} months ago you saved lesson {short_id} “{title}”, when its outcome was "
+              "not known yet. Your answer is added to the lesson, dated, for others to see."},
+    "checkback.thanks": {"nl": "Dank je, ik heb het bij de les gezet.", "en": "Thank you, I added it to the lesson."},
+    "checkback.gone": {"nl": "Dit is al beantwoord, of niet aan jou gevraagd.",
+                       "en": "This has been answered already, or was not asked of you."},
+    "checkback.bad_outcome": {"nl": "Die uitkomst ken ik niet: {outcome}.",
+                              "en": "I do not know that outcome: {outcome}."},
+    "checkback.on": {"nl": "Ik vraag je na drie en zes maanden hoe je lessen zonder uitkomst zijn afgelopen.",
+                     "en": "I will ask you after three and six months how your lessons without an outcome ended."},
+    "checkback.off": {"nl": "Ik vraag je niet meer hoe je lessen zijn afgelopen.",
+                      "en": "I will no longer ask you how your lessons ended."},
     "answer.differs": {"nl": "Wat verschilde: {parts}", "en": "What differed: {parts}"},
     "answer.differs_conditions": {"nl": "de voorwaarden staan bij elke les", "en": "each lesson names its conditions"},
     "answer.contact_gone": {"nl": "(niet meer bereikbaar)", "en": "(no longer reachable)"},
@@ -276,6 +295,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}vergeet               – bekijk en wis alles wat ik over jou bewaar\n"
             "{p}open [sluit <nr>]     – open vragen (jouw en in het netwerk); sluit een eigen vraag\n"
             "{p}introducties aan|uit  – mogen collega's via mij aan jou worden voorgesteld?\n"
+            "{p}terugvragen aan|uit   – mag ik na drie en zes maanden vragen hoe je lessen afliepen?\n"
             "{p}contact <lesnummer>   – met wie je over een les kunt praten\n"
             "{p}contact overdragen <van> <naar> – geef lessen een nieuwe contactpersoon\n"
             "{p}stats                 – wat er gedeeld en gevraagd wordt, en waar kennis ontbreekt\n"
@@ -295,6 +315,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}forget                – see and erase everything I hold about you\n"
             "{p}open [close <nr>]     – open questions (yours and the network's); close one of yours\n"
             "{p}introductions on|off  – may colleagues be introduced to you through me?\n"
+            "{p}checkbacks on|off     – may I ask after three and six months how your lessons ended?\n"
             "{p}contact <lesson>      – who to talk to about a lesson\n"
             "{p}contact transfer <from> <to> – give lessons a new contact\n"
             "{p}stats                 – what is shared and asked, and where knowledge is missing\n"

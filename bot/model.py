@@ -109,6 +109,7 @@ class Lesson:
     contact_active: bool = True
     why: str = ""  # why it worked, or did not
     conditions: str = ""  # under which conditions (size, mandate, budget, timing ...)
+    timeline: list[tuple[datetime, str]] = field(default_factory=list)  # check-back answers: (when, outcome)
 
     @property
     def short_id(self) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.access import AccessChecker, may_see
 from bot.errors import InputError, PermissionDenied
-from bot.model import Asker, Filters, Hit, Lesson, OpenQuestion, PersonRef, Visibility
+from bot.model import Asker, Filters, Hit, Lesson, OpenQuestion, Outcome, PersonRef, Visibility
 from bot.storage.repository import Person, Repository
 
 if TYPE_CHECKING:
@@ -46,11 +46,14 @@ class PeerLearning:
     notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]]
     # platform -> asks both people of an accepted introduction whether they met
     intro_checkers: dict[str, Callable[[Any], None]]
+    # platform -> asks (lesson, period, user id) how a lesson ended
+    checkback_askers: dict[str, Callable[[Lesson, int, str], None]]
 
     if TYPE_CHECKING:
         def person(self, ref: PersonRef) -> Person: ...
         def _index(self) -> None: ...
         def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson: ...
+        def _set_outcome(self, lesson: Lesson, outcome: Outcome) -> None: ...
 
     # -- open questions --------------------------------------------------------------------------
     def answer_open_questions(self, lesson: Lesson, explicit: int | None = None) -> list[OpenQuestion]:
@@ -146,6 +149,38 @@ class PeerLearning:
                       [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
 
     # -- introductions and contacts --------------------------------------------------------------
+    def check_back(self, platform: str) -> int:
+        """Ask the contacts of lessons on `platform` whose outcome is still unknown how they ended, each
+        (lesson, period) once across processes; returns how many were asked."""
+        asker = self.checkback_askers.get(platform)
+        if asker is None:
+            return 0
+        asked = 0
+        for lesson_id, period, user_id in self.repo.claim_checkbacks(platform, self.settings.checkback_periods):
+            lesson = self.repo.get_lesson(lesson_id)
+            if lesson is None:
+                continue
+            try:
+                asker(lesson, period, user_id)
+                asked += 1
+            except Exception:
+                log.exception("%s: asking how lesson %d ended failed", platform, lesson_id)
+        return asked
+
+    def answer_check_back(self, ref: PersonRef, lesson_id: int, period: int, outcome: str) -> bool:
+        """How it ended, from the person asked (once): the lesson takes the outcome unless it still runs."""
+        if outcome not in ("worked", "failed", "mixed", "running"):
+            raise InputError("checkback.bad_outcome", outcome=outcome)
+        if not self.repo.answer_checkback(lesson_id, period, ref.platform, ref.user_id, outcome):
+            return False
+        lesson = self.repo.get_lesson(lesson_id)
+        if lesson is not None and outcome != "running":
+            self._set_outcome(lesson, Outcome(outcome))
+        return True
+
+    def set_checkbacks(self, ref: PersonRef, on: bool) -> None:
+        self.repo.set_checkbacks(ref.platform, ref.user_id, on)
+
     def check_introductions(self, platform: str) -> int:
         """Ask "did you meet?" about the accepted introductions on `platform` that are due, each once across
         processes; returns how many were asked."""

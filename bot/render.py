@@ -38,6 +38,14 @@ def age_text(moment: datetime, lang: str, now: datetime | None = None) -> str:
     return t("age.years", lang, n=months // 12)
 
 
+def timeline_text(lesson: Lesson, lang: str) -> str:
+    """The latest check-back: "bijgewerkt 3 dec 2026: gelukt (loopt nog op 1 jun 2026)"."""
+    if not lesson.timeline:
+        return ""
+    steps = [f"{format_date(when, lang)}: {t(f'checkback.{outcome}', lang)}" for when, outcome in lesson.timeline]
+    return t("answer.timeline", lang, steps="; ".join(steps))
+
+
 def when_text(lesson: Lesson, lang: str) -> str:
     """The lesson's date and its age: "12 okt 2023 (3 jaar geleden)"."""
     moment = lesson.occurred_at or lesson.created_at
@@ -150,6 +158,8 @@ def render_answer(answer: Answer, hits: list[Hit] | None = None, *, snippet_char
         for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
             if value:
                 lines.append(f"   {t(f'answer.{key}', lang)}: {snippet(value, 200)}")
+        if lesson.timeline:
+            lines.append(f"   {timeline_text(lesson, lang)}")
         if lesson.themes:
             lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
         lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "

@@ -109,6 +109,7 @@ class LeerkringService(PeerLearning):
         # platform -> delivers "your open question now has an answer" to the asker
         self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
         self.intro_checkers: dict[str, Callable[[Any], None]] = {}
+        self.checkback_askers: dict[str, Callable[[Lesson, int, str], None]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:
@@ -257,9 +258,9 @@ class LeerkringService(PeerLearning):
                 vector = self.engine.questions.get([question])[0]
                 self.repo.store_question_vector(question_id, self.engine.embedder.id,
                                                 vector.astype(np.float32).tobytes())
-        answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
+        answer = Answer(question=question, lang=lang, hits=self._with_timelines(public), question_id=question_id,
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
-        return AskResult(answer, private)
+        return AskResult(answer, self._with_timelines(private))
 
     def allow(self, platform: str, checker: AccessChecker) -> None:
         """`checker` answers for the places of `platform` (each platform running in this process adds its own)."""
@@ -307,8 +308,9 @@ class LeerkringService(PeerLearning):
         if filters.outcome:
             values["outcome"] = t(f"outcome.{filters.outcome.value}", lang)
         label = " ".join(f"{_FILTER_NAMES[key][lang != 'nl']}={value}" for key, value in values.items())
-        answer = Answer(question=label, lang=lang, hits=public, withheld=len(private), kind=AnswerKind.LIST)
-        return AskResult(answer, private)
+        answer = Answer(question=label, lang=lang, hits=self._with_timelines(public), withheld=len(private),
+                        kind=AnswerKind.LIST)
+        return AskResult(answer, self._with_timelines(private))
 
     @staticmethod
     def _similar(question: str, profile: Person | None, filters: Filters | None) -> tuple[str, Filters | None]:
@@ -399,6 +401,16 @@ class LeerkringService(PeerLearning):
         if reason and reason not in FEEDBACK_REASONS:
             raise InputError("feedback.bad_reason", reason=reason)
         self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful, reason)
+
+    def _set_outcome(self, lesson: Lesson, outcome: Outcome) -> None:
+        self.repo.save_lesson(_redraft(lesson, outcome=outcome))
+        self._index()
+
+    def _with_timelines(self, hits: list[Hit]) -> list[Hit]:
+        """The shown lessons with their dated check-back answers (one query)."""
+        timelines = self.repo.timelines([h.lesson.id for h in hits])
+        return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id])) if h.lesson.id in timelines
+                else h for h in hits]
 
     def _with_feedback(self, hits: list[Hit]) -> list[Hit]:
         """Readers' votes move a lesson a little: at most FEEDBACK_NUDGE (one shared trait's worth of fused

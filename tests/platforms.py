@@ -169,9 +169,9 @@ class SlackDriver:
         return ephemeral + replies
 
     def direct(self, user: str) -> list[str]:
-        return [m.get("text", "") for channel, messages in self.fake.messages.items()
-                if set(self.fake.members.get(channel, [])) <= {self.ids[user], self.bot} or channel == "D" +
-                self.ids[user] for m in messages if m.get("bot_id")]
+        mine = {channel for channel in self.fake.messages if channel == "D" + self.ids[user]
+                or set(self.fake.members.get(channel, [])) == {self.ids[user], self.bot}}
+        return [m.get("text", "") for channel in mine for m in self.fake.messages[channel] if m.get("bot_id")]
 
     def groups(self) -> list[set[str]]:
         """The people (by name) of each group conversation the bot opened and wrote in."""

@@ -4,6 +4,7 @@ Mattermost through their loopback fakes with the real client libraries, and the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -210,3 +211,53 @@ def test_a_contact_who_cannot_now_is_not_exposed(chat):
     assert "Liever niet" not in told and "declined" not in told  # no or not now: Bram hears the same
     assert not chat.groups()
     assert chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 0, "met": 0}
+
+
+@platforms("slack", "mattermost")
+def test_months_later_the_contact_is_asked_how_it_ended_and_the_answer_joins_the_lesson(chat):
+    from sqlalchemy import update
+
+    from bot.followup import FollowUps
+    from bot.storage.tables import LessonRow
+
+    chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, "Proef met een wijkbudget via loting, loopt nog. #wijkbudget\n"
+                                                  "gemeente: Ede"))
+    wait_for(lambda: lessons(chat))
+    lesson = lessons(chat)[0]
+    assert lesson.outcome.value == "unknown"
+    followups = FollowUps(chat.core.service, chat.name)
+    followups.run_once()
+    assert not [m for m in chat.direct(ANNA) if "Hoe is het afgelopen" in m]  # too soon
+    with chat.core.db.session() as session:  # three months and a bit later
+        session.execute(update(LessonRow).values(created_at=datetime.now(UTC) - timedelta(days=100)))
+    followups.run_once()
+    asked = wait_for(lambda: [m for m in chat.direct(ANNA) if "Hoe is het afgelopen" in m])
+    assert f"#{lesson.id}" in asked[0] and not [m for m in chat.direct(BRAM) if "Hoe is het" in m]
+    followups.run_once()  # asked once per period, whichever process looks
+    assert len([m for m in chat.direct(ANNA) if "Hoe is het afgelopen" in m]) == 1
+    chat.choose(ANNA, "gelukt")
+    wait_for(lambda: lessons(chat)[0].outcome.value == "worked")
+    chat.ask(CEES, PUBLIC, "Heeft iemand een wijkbudget via loting geprobeerd?")
+    answer = wait_for(lambda: [p for p in chat.public(PUBLIC) if "Asked later" in p or "Later nagevraagd" in p])
+    assert "worked" in answer[0] or "gelukt" in answer[0]
+    chat.choose(ANNA, "mislukt")  # answered already: nothing changes
+    wait_for(lambda: [p for p in chat.private(ANNA) if "al beantwoord" in p])
+    assert lessons(chat)[0].outcome.value == "worked"
+
+
+@platforms("console")
+def test_who_opts_out_of_check_backs_is_not_asked(chat):
+    from sqlalchemy import update
+
+    from bot.followup import FollowUps
+    from bot.storage.tables import LessonRow
+
+    chat.say(ANNA, PUBLIC, "Proef met deelfietsen bij het station, loopt nog. #mobiliteit gemeente=Ede")
+    chat.command(ANNA, PUBLIC, "terugvragen uit")
+    assert "niet meer" in chat.private(ANNA)[-1]
+    with chat.core.db.session() as session:
+        session.execute(update(LessonRow).values(created_at=datetime.now(UTC) - timedelta(days=200)))
+    assert FollowUps(chat.core.service, "console").run_once() == 0
+    assert chat.core.service.check_back("console") == 0
+    chat.command(ANNA, PUBLIC, "terugvragen aan")
+    assert chat.core.service.check_back("console") == 2  # both periods are due now

@@ -54,6 +54,7 @@ class ConsoleAdapter:
         self._find = person_from_name(PLATFORM)
         app.service.notifiers[PLATFORM] = self.chat.notify_answered
         app.service.intro_checkers[PLATFORM] = self.chat.check_introduction
+        app.service.checkback_askers[PLATFORM] = self.chat.check_back
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC

@@ -21,6 +21,7 @@ from bot.model import (
     Visibility,
     lesson_search_text,
 )
+from bot.storage.checkbacks import CheckbackStore
 from bot.storage.db import Database
 from bot.storage.introductions import IntroductionStore
 from bot.storage.questions import QuestionStore, aware
@@ -81,7 +82,7 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository(QuestionStore, IntroductionStore):
+class Repository(QuestionStore, IntroductionStore, CheckbackStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -427,6 +428,7 @@ class Repository(QuestionStore, IntroductionStore):
             pp = session.execute(delete(PersonRow).where(PersonRow.platform == platform,
                                                          PersonRow.platform_user_id == user_id))
             self.forget_introductions(session, platform, user_id)
+            self.forget_checkbacks(session, platform, user_id)
         return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 

@@ -171,6 +171,27 @@ class IntroductionRow(Base):
     met_contact: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
+class CheckbackRow(Base):
+    """A check-back asked about a lesson in one period (1: after three months, 2: after six), and its answer."""
+
+    __tablename__ = "checkbacks"
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
+
+
+class CheckbackOptOut(Base):
+    """People who asked not to be asked how their lessons ended."""
+
+    __tablename__ = "checkback_optouts"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
 class ProcessedEvent(Base):
     """Keys of handled platform events, so a redelivered event is handled once across replicas."""
 

@@ -93,6 +93,7 @@ class MattermostAdapter(MattermostRequests):
         core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
+        core.service.checkback_askers[PLATFORM] = self.chat.check_back
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:

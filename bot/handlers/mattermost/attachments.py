@@ -19,6 +19,7 @@ from bot.render import (
     outcome_label,
     render_answer,
     summary_line,
+    timeline_text,
     when_text,
 )
 
@@ -81,6 +82,8 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
     for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
         if value:
             text += f"\n_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}"
+    if lesson.timeline:
+        text += f"\n_{escape(timeline_text(lesson, lang))}_"
     if lesson.themes:
         text += "\n" + escape(" ".join(f"#{theme}" for theme in lesson.themes))
     attachment: Attachment = {

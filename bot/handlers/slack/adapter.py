@@ -53,6 +53,7 @@ class SlackAdapter(SlackInteractions):
         core.service.allow(PLATFORM, self.gateway)
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
+        core.service.checkback_askers[PLATFORM] = self.chat.check_back
         self._register()
 
     # -- registration ----------------------------------------------------------------------------
@@ -73,7 +74,7 @@ class SlackAdapter(SlackInteractions):
         app.action("leerkring_helpful")(self.on_feedback)
         app.action("leerkring_unhelpful")(self.on_feedback)
         app.action(re.compile(r"^leerkring_reason_"))(self.on_feedback)
-        app.action(re.compile(r"^leerkring_(answer|met)_"))(self.on_choice)
+        app.action(re.compile(r"^leerkring_(answer|met|outcome)_"))(self.on_choice)
         app.action("leerkring_keep_open")(self.on_keep_open)
         app.error(self.on_error)
 

@@ -16,6 +16,7 @@ from bot.render import (
     outcome_label,
     render_answer,
     summary_line,
+    timeline_text,
     when_text,
 )
 
@@ -73,6 +74,8 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
     for key, value in (("why", lesson.why), ("conditions", lesson.conditions), ("learned", lesson.learned)):
         if value:
             lines.append(f"_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}")
+    if lesson.timeline:
+        lines.append(f"_{escape(timeline_text(lesson, lang))}_")
     blocks: list[Block] = [_mrkdwn("\n".join(lines))]
     context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
     if lesson.themes:

@@ -129,7 +129,8 @@ class SlackInteractions:
                            action["action_id"] == "leerkring_helpful", reason)
 
     def on_choice(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        """A button of a direct message: a contact's answer to an introduction, or "did you meet?"."""
+        """A button of a direct message: a contact's answer to an introduction, "did you meet?", or how a
+        lesson ended."""
         ack()
         action = body["actions"][0]
         data = json.loads(action.get("value") or "{}")
@@ -137,6 +138,9 @@ class SlackInteractions:
                       reply=lambda **reply: respond(**reply, replace_original=True))
         if action["action_id"].startswith("leerkring_answer_"):
             self.chat.introduction_answered(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("a")))
+        elif action["action_id"].startswith("leerkring_outcome_"):
+            self.chat.check_back_answered(body["user"]["id"], place, int(data.get("l", 0)), int(data.get("p", 0)),
+                                          str(data.get("o")))
         else:
             self.chat.introduction_met(body["user"]["id"], place, int(data.get("i", 0)), bool(data.get("m")))
 
