@@ -77,3 +77,26 @@ def test_every_answer_says_how_old_each_lesson_is(app):
     assert age_text(datetime(2023, 10, 12, tzinfo=UTC), "en", now) == "3 years ago"
     out = run_console(app, ["/les Repaircafé in de bibliotheek. gemeente=Zwolle #circulair", "repaircafé"])
     assert "— deze maand)" not in out and "(deze maand)" in out
+
+
+def test_introductions_and_check_backs_are_in_a_persons_export_and_go_with_forget_me(app):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.storage.tables import LessonRow
+
+    lesson = capture(app.service, TWIN + "\ngemeente: Zwolle").lesson  # Anna's, outcome unknown
+    app.repo.ask_introduction("console", BRAM.user_id, BRAM.name, ANNA.user_id, lesson.id)
+    with app.db.session() as session:
+        session.execute(update(LessonRow).values(created_at=datetime.now(UTC) - timedelta(days=100)))
+    assert app.repo.claim_checkbacks("console", [90.0]) == [(lesson.id, 1, ANNA.user_id)]
+    held = app.repo.person_data("console", ANNA.user_id)
+    assert held["introductions"] == [{"lesson_id": lesson.id, "asked_by_you": False, "status": "asked",
+                                      "asked_at": held["introductions"][0]["asked_at"], "your_reason": ""}]
+    assert held["checkbacks"] == {"asked": [{"lesson_id": lesson.id, "period": 1, "answer": ""}], "opted_out": False}
+    assert app.repo.person_data("console", BRAM.user_id)["introductions"][0]["asked_by_you"] is True
+    app.service.forget(ANNA)
+    held = app.repo.person_data("console", ANNA.user_id)
+    assert held["introductions"] == [] and held["checkbacks"]["asked"] == []
+    assert app.repo.person_data("console", BRAM.user_id)["introductions"] == []  # asked of her: gone too

@@ -83,6 +83,14 @@ class CheckbackStore:
         with self.db.session() as session:
             return session.get(CheckbackOptOut, (platform, user_id)) is None
 
+    def checkbacks_of(self, platform: str, user_id: str) -> dict[str, object]:
+        """For a person's export: the check-backs asked of them, their answers, and whether they opted out."""
+        with self.db.session() as session:
+            asked = [{"lesson_id": row.lesson_id, "period": row.period, "answer": row.outcome}
+                     for row in session.scalars(select(CheckbackRow).where(CheckbackRow.platform == platform,
+                                                                           CheckbackRow.user_id == user_id))]
+        return {"asked": asked, "opted_out": not self.checkbacks_on(platform, user_id)}
+
     @staticmethod
     def forget_checkbacks(session: Session, platform: str, user_id: str) -> None:
         session.execute(delete(CheckbackOptOut).where(CheckbackOptOut.platform == platform,

@@ -391,6 +391,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore):
                                                                            FeedbackRow.user_id == user_id))]
         return {"person": person.__dict__ if person else None,
                 "introductions": self.introductions_of(platform, user_id),
+                "checkbacks": self.checkbacks_of(platform, user_id),
                 "lessons": [lesson_summary(x) for x in self.lessons_of_person(platform, user_id)],
                 "questions": questions, "feedback": feedback}
 
