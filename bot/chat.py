@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
+DECLINE_REASONS = ("not_my_topic", "no_time", "private")  # why a contact says no, kept with the bot
 ONLY_SAVE = re.compile(r"^\W*(bewaar|bewaren|save|opslaan)\W*$", re.IGNORECASE)
 
 
@@ -372,7 +373,11 @@ class Conversation:
             if intro is None:
                 self.port.post_private(user_id, place, t("intro.gone", lang))
                 return
-            self.port.post_private(user_id, place, t(f"intro.thanks.{answer}", lang))
+            if answer == "declined":  # why, if they like: kept with the bot, never told to the asker
+                self.port.post_choices(user_id, place, t("intro.why_not", lang), "declinereason", [
+                    (t(f"intro.reason.{why}", lang), {"i": intro.id, "r": why}) for why in DECLINE_REASONS])
+            else:
+                self.port.post_private(user_id, place, t(f"intro.thanks.{answer}", lang))
             lesson = self.core.repo.get_lesson(intro.lesson_id)
             short_id = lesson.short_id if lesson else f"#{intro.lesson_id}"
             asker = PersonRef(self.platform, intro.asker_id, intro.asker_name)
@@ -385,6 +390,12 @@ class Conversation:
                 self.port.direct_message(asker, t("intro.accepted", theirs, contact=contact, short_id=short_id))
             else:
                 self.port.direct_message(asker, t("intro.not_now", theirs, contact=contact, short_id=short_id))
+
+    def decline_reason(self, user_id: str, place: Place, intro_id: int, reason: str) -> None:
+        known = reason in DECLINE_REASONS and self.core.repo.set_introduction_reason(intro_id, self.platform, user_id,
+                                                                                     reason)
+        self.port.post_private(user_id, place, t("intro.thanks.declined" if known else "intro.gone",
+                                                 self.lang(user_id)))
 
     def check_back(self, lesson: Lesson, period: int, user_id: str) -> None:
         """Months after a lesson whose outcome was not known: "how did it end?", to its contact privately."""

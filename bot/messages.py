@@ -171,8 +171,14 @@ TEXTS: dict[str, dict[str, str]] = {
                               "en": "Great, I have opened a group conversation for you."},
     "intro.thanks.later": {"nl": "Prima, ik laat het de ander weten; je mag later altijd nog contact opnemen.",
                            "en": "Fine, I will let them know; you can always get in touch later."},
-    "intro.thanks.declined": {"nl": "Begrepen, ik laat het de ander vriendelijk weten. Je reden blijft bij mij.",
-                              "en": "Understood, I will let them know kindly. Your reason stays with me."},
+    "intro.why_not": {"nl": "Begrepen, ik laat het de ander vriendelijk weten. Wil je zeggen waarom? Dat blijft "
+                            "bij mij.",
+                      "en": "Understood, I will let them know kindly. Would you say why? That stays with me."},
+    "intro.reason.not_my_topic": {"nl": "niet mijn onderwerp meer", "en": "no longer my topic"},
+    "intro.reason.no_time": {"nl": "geen tijd", "en": "no time"},
+    "intro.reason.private": {"nl": "zeg ik liever niet", "en": "rather not say"},
+    "intro.thanks.declined": {"nl": "Dank je. Je reden blijft bij mij.",
+                              "en": "Thank you. Your reason stays with me."},
     "intro.accepted": {"nl": "{contact} wil graag met je praten over les {short_id}: ik heb een groepsgesprek geopend.",
                        "en": "{contact} would like to talk with you about lesson {short_id}: I opened a group "
                              "conversation."},

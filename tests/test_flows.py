@@ -209,6 +209,12 @@ def test_a_contact_who_cannot_now_is_not_exposed(chat):
     chat.choose(ANNA, "Liever niet")
     told = wait_for(lambda: [m for m in chat.direct(BRAM) if "kan nu niet" in m])[0]
     assert "Liever niet" not in told and "declined" not in told  # no or not now: Bram hears the same
+    chat.choose(ANNA, "geen tijd")  # why, if she likes: kept with the bot
+    wait_for(lambda: [p for p in chat.private(ANNA) if "Je reden blijft bij mij" in p])
+    kept = chat.core.repo.person_data(chat.name, chat.ids[ANNA])["introductions"][0]
+    assert kept["your_reason"] == "no_time" and "your_reason" not in \
+        chat.core.repo.person_data(chat.name, chat.ids[BRAM])["introductions"][0]
+    assert not [m for m in chat.direct(BRAM) + chat.private(BRAM) if "geen tijd" in m]
     assert not chat.groups()
     assert chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 0, "met": 0}
 

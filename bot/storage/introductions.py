@@ -69,6 +69,15 @@ class IntroductionStore:
             row.check_after = now + check_in if status == "accepted" else None
             return _intro(row)
 
+    def set_introduction_reason(self, intro_id: int, platform: str, contact_id: str, reason: str) -> bool:
+        """Why the contact said no, from the contact alone, once they have said no."""
+        with self.db.session() as session:
+            row = session.get(IntroductionRow, intro_id)
+            if row is None or (row.platform, row.contact_id) != (platform, contact_id) or row.status != "declined":
+                return False
+            row.reason = reason
+            return True
+
     def due_introduction_checks(self, platform: str, now: datetime | None = None) -> list[Introduction]:
         """Accepted introductions whose "did you meet?" is due, each claimed by exactly one caller."""
         now = now or utcnow()

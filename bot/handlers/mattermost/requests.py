@@ -74,12 +74,14 @@ class MattermostRequests:
         lang = self.lang(user_id)
         action = context.get("action")
         lesson_id = int(context.get("lesson") or 0)
-        if action in ("helpful", "unhelpful", "reason", "answer", "met", "outcome"):
+        if action in ("helpful", "unhelpful", "reason", "answer", "met", "outcome", "declinereason"):
             replies: list[dict[str, Any]] = []
             place = Place(payload.get("channel_id", ""), reply=lambda **reply: replies.append(reply))
             value = context.get("value") or {}
             if action == "answer":
                 self.chat.introduction_answered(user_id, place, int(value.get("i") or 0), str(value.get("a")))
+            elif action == "declinereason":
+                self.chat.decline_reason(user_id, place, int(value.get("i") or 0), str(value.get("r")))
             elif action == "outcome":
                 self.chat.check_back_answered(user_id, place, int(value.get("l") or 0), int(value.get("p") or 0),
                                               str(value.get("o")))

@@ -74,7 +74,7 @@ class SlackAdapter(SlackInteractions):
         app.action("leerkring_helpful")(self.on_feedback)
         app.action("leerkring_unhelpful")(self.on_feedback)
         app.action(re.compile(r"^leerkring_reason_"))(self.on_feedback)
-        app.action(re.compile(r"^leerkring_(answer|met|outcome)_"))(self.on_choice)
+        app.action(re.compile(r"^leerkring_(answer|met|outcome|declinereason)_"))(self.on_choice)
         app.action("leerkring_keep_open")(self.on_keep_open)
         app.error(self.on_error)
 

@@ -138,6 +138,8 @@ class SlackInteractions:
                       reply=lambda **reply: respond(**reply, replace_original=True))
         if action["action_id"].startswith("leerkring_answer_"):
             self.chat.introduction_answered(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("a")))
+        elif action["action_id"].startswith("leerkring_declinereason_"):
+            self.chat.decline_reason(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("r")))
         elif action["action_id"].startswith("leerkring_outcome_"):
             self.chat.check_back_answered(body["user"]["id"], place, int(data.get("l", 0)), int(data.get("p", 0)),
                                           str(data.get("o")))
