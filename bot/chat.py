@@ -24,7 +24,8 @@ from bot.lang import language_for
 from bot.messages import t
 from bot.model import Answer, Asker, Hit, Lesson, OpenQuestion, PersonRef, Source, Visibility
 from bot.observe import counted_answer, counted_capture, handled
-from bot.service import FEEDBACK_REASONS, CaptureRequest
+from bot.peer import FEEDBACK_REASONS
+from bot.service import CaptureRequest
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -61,6 +62,13 @@ class Place:
     channel: str
     thread: str = ""
     reply: Callable[..., Any] | None = field(default=None, compare=False)
+
+
+def fill(text: str, markup: dict[str, str]) -> str:
+    """Put each `{name}` of `markup` (already in the platform's markup) into an escaped text."""
+    for key, value in markup.items():
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 class ChatPort(Protocol):

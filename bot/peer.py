@@ -4,6 +4,7 @@ contacts that leave."""
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +20,13 @@ if TYPE_CHECKING:
     from bot.search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
+FEEDBACK_REASONS = ("irrelevant", "outdated", "incomplete")  # why a reader found a lesson not useful
+FEEDBACK_NUDGE = 0.15  # the most readers' votes move a lesson, in fused z units (as one shared trait does)
+
+
+def feedback_nudge(helpful: int, unhelpful: int) -> float:
+    """+/- FEEDBACK_NUDGE at most, half of it after about two net votes."""
+    return FEEDBACK_NUDGE * math.tanh((helpful - unhelpful) / 3)
 
 
 @dataclass
@@ -147,6 +155,28 @@ class PeerLearning:
                    if lesson.source.visibility is Visibility.PUBLIC]
         return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
                       [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
+
+    # -- feedback and what happened later ------------------------------------------------------
+    def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool,
+                 reason: str = "") -> None:
+        """A reader's vote on a lesson; "not useful" may say why (not relevant, outdated, incomplete)."""
+        if reason and reason not in FEEDBACK_REASONS:
+            raise InputError("feedback.bad_reason", reason=reason)
+        self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful, reason)
+
+    def _with_timelines(self, hits: list[Hit]) -> list[Hit]:
+        """The shown lessons with their dated check-back answers (one query)."""
+        timelines = self.repo.timelines([h.lesson.id for h in hits])
+        return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id])) if h.lesson.id in timelines
+                else h for h in hits]
+
+    def _with_feedback(self, hits: list[Hit]) -> list[Hit]:
+        """Readers' votes move a lesson a little: at most FEEDBACK_NUDGE (one shared trait's worth of fused
+        score) up for lessons found useful, down for lessons found not useful; ties keep their order."""
+        balance = self.repo.feedback_balance([h.lesson.id for h in hits])
+        if not balance:
+            return hits
+        return sorted(hits, key=lambda h: -(h.score + feedback_nudge(*balance.get(h.lesson.id, (0, 0)))))
 
     # -- introductions and contacts --------------------------------------------------------------
     def check_back(self, platform: str) -> int:

@@ -6,7 +6,6 @@ It knows nothing of chat platforms: adapters hand it neutral requests and format
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -46,13 +45,6 @@ _SIMILAR = re.compile(r"\b(in |bij |van )?(vergelijkbare|soortgelijke) gemeenten
                       r"(sized )?municipalit(y|ies)\b", re.IGNORECASE)
 
 RELATED_SHOWN = 3  # related lessons shown when nothing matches
-FEEDBACK_REASONS = ("irrelevant", "outdated", "incomplete")  # why a reader found a lesson not useful
-FEEDBACK_NUDGE = 0.15  # the most readers' votes move a lesson, in fused z units (as one shared trait does)
-
-
-def feedback_nudge(helpful: int, unhelpful: int) -> float:
-    """+/- FEEDBACK_NUDGE at most, half of it after about two net votes."""
-    return FEEDBACK_NUDGE * math.tanh((helpful - unhelpful) / 3)
 _FILTER_NAMES = {"municipality": ("gemeente", "municipality"), "province": ("provincie", "province"),
                  "size_class": ("grootte", "size"), "theme": ("thema", "theme"),
                  "outcome": ("uitkomst", "outcome"), "since": ("sinds", "since")}  # (Dutch, English), as typed
@@ -395,30 +387,9 @@ class LeerkringService(PeerLearning):
             self.repo.save_lesson(_redraft(lesson, text="\n\n".join(kept)))
         return removed
 
-    def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool,
-                 reason: str = "") -> None:
-        """A reader's vote on a lesson; "not useful" may say why (not relevant, outdated, incomplete)."""
-        if reason and reason not in FEEDBACK_REASONS:
-            raise InputError("feedback.bad_reason", reason=reason)
-        self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful, reason)
-
     def _set_outcome(self, lesson: Lesson, outcome: Outcome) -> None:
         self.repo.save_lesson(_redraft(lesson, outcome=outcome))
         self._index()
-
-    def _with_timelines(self, hits: list[Hit]) -> list[Hit]:
-        """The shown lessons with their dated check-back answers (one query)."""
-        timelines = self.repo.timelines([h.lesson.id for h in hits])
-        return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id])) if h.lesson.id in timelines
-                else h for h in hits]
-
-    def _with_feedback(self, hits: list[Hit]) -> list[Hit]:
-        """Readers' votes move a lesson a little: at most FEEDBACK_NUDGE (one shared trait's worth of fused
-        score) up for lessons found useful, down for lessons found not useful; ties keep their order."""
-        balance = self.repo.feedback_balance([h.lesson.id for h in hits])
-        if not balance:
-            return hits
-        return sorted(hits, key=lambda h: -(h.score + feedback_nudge(*balance.get(h.lesson.id, (0, 0)))))
 
     def claim_event(self, key: str) -> bool:
         """True when this platform event has not been handled before, by this or any other process."""

@@ -10,8 +10,8 @@ from helpers import ANNA, BRAM, asker, capture, run_console
 
 from bot.errors import InputError
 from bot.model import PersonRef
+from bot.peer import FEEDBACK_NUDGE, feedback_nudge
 from bot.render import age_text
-from bot.service import FEEDBACK_NUDGE, feedback_nudge
 
 READERS = [PersonRef("console", f"lezer{n}", f"Lezer {n}") for n in range(4)]
 TWIN = "Repaircafé in de bibliotheek: bewoners repareren samen spullen. #circulair"

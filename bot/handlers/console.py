@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.bootstrap import App
-from bot.chat import ChatMessage, Conversation, Place
+from bot.chat import ChatMessage, Conversation, Place, fill
 from bot.commands import person_from_name
 from bot.messages import t
 from bot.model import Answer, Asker, Hit, Lesson, PersonRef, Source, Visibility
@@ -112,14 +112,14 @@ class ConsoleAdapter:
 
     def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, Any]],
                        **markup: str) -> None:
-        self._write(f"({to.name or to.user_id}) {_fill(text, markup)} ({' | '.join(label for label, _ in choices)})")
+        self._write(f"({to.name or to.user_id}) {fill(text, markup)} ({' | '.join(label for label, _ in choices)})")
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         """Everyone at this terminal is a console user: a message to one of them is shown right here."""
-        self._write(f"({to.name or to.user_id}) " + _fill(text, markup))
+        self._write(f"({to.name or to.user_id}) " + fill(text, markup))
 
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
-        self._write(_fill(text, markup))
+        self._write(fill(text, markup))
 
     def mention(self, user_id: str) -> str:
         return "@" + user_id
@@ -176,12 +176,6 @@ class ConsoleAdapter:
     def _write(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
-
-
-def _fill(text: str, markup: dict[str, str]) -> str:
-    for key, value in markup.items():
-        text = text.replace("{" + key + "}", value)
-    return text
 
 
 def _enable_history() -> None:

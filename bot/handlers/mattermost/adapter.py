@@ -23,7 +23,7 @@ from mattermostautodriver import TypedDriver
 from mattermostautodriver.exceptions import InvalidMattermostError, UnknownMattermostError
 
 from bot.bootstrap import App as Core
-from bot.chat import ChatMessage, Conversation, Place
+from bot.chat import ChatMessage, Conversation, Place, fill
 from bot.handlers.mattermost.attachments import (
     ActionSigner,
     answer_post,
@@ -297,16 +297,16 @@ class MattermostAdapter(MattermostRequests):
     def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
                        **markup: str) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
-        self.create_post(channel["id"], _fill(escape(text), markup), props={"attachments": self._choices(action,
+        self.create_post(channel["id"], fill(escape(text), markup), props={"attachments": self._choices(action,
                                                                                                         choices)})
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
-        self.create_post(channel["id"], _fill(escape(text), markup))
+        self.create_post(channel["id"], fill(escape(text), markup))
 
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
         channel = self.driver.channels.create_group_channel([*user_ids, self.bot_user_id])
-        self.create_post(channel["id"], _fill(escape(text), markup))
+        self.create_post(channel["id"], fill(escape(text), markup))
 
     def mention(self, user_id: str) -> str:
         return "@" + self.gateway.user(user_id).username
@@ -345,9 +345,3 @@ class MattermostAdapter(MattermostRequests):
                 log.warning("mattermost: creating a post failed (%s); retrying in %.1f s", type(exc).__name__, delay)
                 time.sleep(delay)
         raise RuntimeError("unreachable")  # pragma: no cover
-
-
-def _fill(message: str, markup: dict[str, str]) -> str:
-    for key, value in markup.items():
-        message = message.replace("{" + key + "}", value)
-    return message

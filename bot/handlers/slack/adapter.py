@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.bootstrap import App as Core
-from bot.chat import ChatMessage, Conversation, Place
+from bot.chat import ChatMessage, Conversation, Place, fill
 from bot.handlers.slack.blocks import (
     answer_blocks,
     choice_blocks,
@@ -162,15 +162,12 @@ class SlackAdapter(SlackInteractions):
 
     def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
                        **markup: str) -> None:
-        message = _fill(escape(text), markup)
+        message = fill(escape(text), markup)
         self.bolt.client.chat_postMessage(channel=to.user_id, text=message,
                                           blocks=choice_blocks(message, action, choices))
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
-        message = escape(text)
-        for key, value in markup.items():
-            message = message.replace("{" + key + "}", value)
-        self.bolt.client.chat_postMessage(channel=to.user_id, text=message)
+        self.bolt.client.chat_postMessage(channel=to.user_id, text=fill(escape(text), markup))
 
     def contact_markup(self, lesson: Lesson, lang: str) -> str:
         return contact_mrkdwn(lesson, lang)
@@ -180,10 +177,7 @@ class SlackAdapter(SlackInteractions):
 
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
         channel = self.bolt.client.conversations_open(users=",".join(user_ids))["channel"]["id"]
-        message = escape(text)
-        for key, value in markup.items():
-            message = message.replace("{" + key + "}", value)
-        self.bolt.client.chat_postMessage(channel=channel, text=message)
+        self.bolt.client.chat_postMessage(channel=channel, text=fill(escape(text), markup))
 
     def upload_image(self, user_id: str, path: Path, title: str) -> None:
         channel = self.bolt.client.conversations_open(users=user_id)["channel"]["id"]
@@ -279,12 +273,6 @@ class SlackAdapter(SlackInteractions):
 
         self.chat.command(body.get("text", ""), self.asker(user_id, channel_id, team_id, private_reply=True),
                           Place(channel_id, reply=respond), source=source)
-
-
-def _fill(message: str, markup: dict[str, str]) -> str:
-    for key, value in markup.items():
-        message = message.replace("{" + key + "}", value)
-    return message
 
 
 ANSWER_EVENT = "leerkring_answer"
