@@ -328,10 +328,31 @@ class Conversation:
 
     # -- peer learning ---------------------------------------------------------------------------
     def notify_answered(self, question: OpenQuestion, lesson: Lesson) -> None:
-        """Tell an asker privately that their open question has an answer now, with whom to talk to."""
+        """Tell an asker privately that their open question has an answer now, with whom to talk to: at
+        once, or in their daily or weekly bundle, or not at all, as they chose (`meldingen`)."""
         asker = PersonRef(self.platform, question.user_id, question.asker_name or question.user_id)
-        self.port.direct_message(asker, answered_notice(question, lesson, "{contact}"),
-                                 contact=self.port.contact_markup(lesson, question.lang))
+        self.notice(asker, answered_notice(question, lesson, "{contact}"),
+                    contact=self.port.contact_markup(lesson, question.lang))
+
+    def notice(self, to: PersonRef, text: str, **markup: str) -> None:
+        """A notice of something new for a person, as often as they chose to hear."""
+        mode = self.core.repo.notification_mode(self.platform, to.user_id)
+        if mode == "now":
+            self.port.direct_message(to, text, **markup)
+        elif mode != "off":
+            self.core.repo.hold_notice(self.platform, to.user_id, text, markup)
+
+    def send_bundle(self, user_id: str, notices: list[dict[str, Any]]) -> None:
+        """The held notices as one direct message (each notice's markup kept apart)."""
+        lang = self.lang(user_id)
+        parts, markup = [t("notices.bundle", lang, count=len(notices))], {}
+        for n, held in enumerate(notices):
+            text = held["text"]
+            for key, value in held["markup"].items():
+                text = text.replace("{" + key + "}", "{" + f"{key}_{n}" + "}")
+                markup[f"{key}_{n}"] = value
+            parts.append(text)
+        self.port.direct_message(self.port.person(user_id), "\n\n".join(parts), **markup)
 
     def person_left(self, user_id: str, name: str) -> None:
         """A contact left: whoever saved their lessons is asked who takes over."""

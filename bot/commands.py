@@ -34,11 +34,12 @@ COMMANDS = {
     "open": "open", "vragen": "open", "questions": "open",
     "introducties": "introductions", "introductions": "introductions", "voorstellen": "introductions",
     "contact": "contact",
+    "meldingen": "notifications", "notifications": "notifications",
     "terugvragen": "checkbacks", "checkbacks": "checkbacks", "nagevraagd": "checkbacks",
     "stats": "stats", "statistieken": "stats", "statistics": "stats",
 }
 ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget", "questions",
-                    "introductions", "checkbacks"}
+                    "introductions", "checkbacks", "notifications"}
 
 _FILTER_KEYS = {
     "gemeente": "municipality", "municipality": "municipality",
@@ -234,6 +235,18 @@ class CommandRouter:
         accept = value in {"aan", "on", "ja", "yes"}
         self.service.set_introductions(ctx.person, accept)
         return Reply(t("intro.on" if accept else "intro.off", lang), ephemeral=True)
+
+    def _notifications(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        """`meldingen uit|direct|dagelijks|wekelijks`: how one hears of new lessons for one's questions."""
+        value = rest.strip().lower()
+        mode = {"uit": "off", "off": "off", "direct": "now", "now": "now", "meteen": "now", "dagelijks": "daily",
+                "daily": "daily", "wekelijks": "weekly", "weekly": "weekly"}.get(value)
+        if mode is None:
+            current = self.service.repo.notification_mode(ctx.person.platform, ctx.person.user_id)
+            return Reply(t(f"notices.{current}", lang) + "\n" + t("notices.usage", lang, p=ctx.prefix),
+                         ephemeral=True)
+        self.service.set_notifications(ctx.person, mode)
+        return Reply(t(f"notices.{mode}", lang), ephemeral=True)
 
     def _checkbacks(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
         """`terugvragen aan|uit`: whether the bot asks, months later, how one's lessons without an outcome ended."""

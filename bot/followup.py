@@ -31,6 +31,7 @@ class FollowUps:
         try:
             told = self.service.deliver_pending(self.platform)
             checked = self.service.check_introductions(self.platform) + self.service.check_back(self.platform)
+            told += self.service.deliver_bundles(self.platform)
         except Exception:  # the database may be away for a moment: the next round tries again
             log.exception("%s: delivering pending answers failed", self.platform)
             return 0

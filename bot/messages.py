@@ -60,6 +60,18 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "I will ask you after three and six months how your lessons without an outcome ended."},
     "checkback.off": {"nl": "Ik vraag je niet meer hoe je lessen zijn afgelopen.",
                       "en": "I will no longer ask you how your lessons ended."},
+    "notices.bundle": {"nl": "📬 {count} bericht(en) sinds de vorige keer:",
+                       "en": "📬 {count} notice(s) since last time:"},
+    "notices.off": {"nl": "Je krijgt geen meldingen van nieuwe lessen; `open` toont wat er met je vragen is.",
+                    "en": "You get no notices of new lessons; `questions` shows what became of yours."},
+    "notices.now": {"nl": "Je hoort meteen van nieuwe lessen voor je vragen.",
+                    "en": "You hear at once of new lessons for your questions."},
+    "notices.daily": {"nl": "Je krijgt nieuwe lessen voor je vragen hooguit één keer per dag, gebundeld.",
+                      "en": "You get new lessons for your questions at most once a day, bundled."},
+    "notices.weekly": {"nl": "Je krijgt nieuwe lessen voor je vragen hooguit één keer per week, gebundeld.",
+                       "en": "You get new lessons for your questions at most once a week, bundled."},
+    "notices.usage": {"nl": "Gebruik: {p}meldingen uit|direct|dagelijks|wekelijks",
+                      "en": "Usage: {p}notifications off|now|daily|weekly"},
     "answer.differs": {"nl": "Wat verschilde: {parts}", "en": "What differed: {parts}"},
     "answer.differs_conditions": {"nl": "de voorwaarden staan bij elke les", "en": "each lesson names its conditions"},
     "answer.contact_gone": {"nl": "(niet meer bereikbaar)", "en": "(no longer reachable)"},
@@ -304,6 +316,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}open [sluit <nr>]     – open vragen (jouw en in het netwerk); sluit een eigen vraag\n"
             "{p}introducties aan|uit  – mogen collega's via mij aan jou worden voorgesteld?\n"
             "{p}terugvragen aan|uit   – mag ik na drie en zes maanden vragen hoe je lessen afliepen?\n"
+            "{p}meldingen uit|direct|dagelijks|wekelijks – hoe vaak je hoort van nieuwe lessen voor je vragen\n"
             "{p}contact <lesnummer>   – met wie je over een les kunt praten\n"
             "{p}contact overdragen <van> <naar> – geef lessen een nieuwe contactpersoon\n"
             "{p}stats                 – wat er gedeeld en gevraagd wordt, en waar kennis ontbreekt\n"
@@ -324,6 +337,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}open [close <nr>]     – open questions (yours and the network's); close one of yours\n"
             "{p}introductions on|off  – may colleagues be introduced to you through me?\n"
             "{p}checkbacks on|off     – may I ask after three and six months how your lessons ended?\n"
+            "{p}notifications off|now|daily|weekly – how often you hear of new lessons for your questions\n"
             "{p}contact <lesson>      – who to talk to about a lesson\n"
             "{p}contact transfer <from> <to> – give lessons a new contact\n"
             "{p}stats                 – what is shared and asked, and where knowledge is missing\n"

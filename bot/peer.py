@@ -56,6 +56,8 @@ class PeerLearning:
     intro_checkers: dict[str, Callable[[Any], None]]
     # platform -> asks (lesson, period, user id) how a lesson ended
     checkback_askers: dict[str, Callable[[Lesson, int, str], None]]
+    # platform -> sends (user id, held notices) as one direct message
+    bundle_senders: dict[str, Callable[[str, list[dict[str, Any]]], None]]
 
     if TYPE_CHECKING:
         def person(self, ref: PersonRef) -> Person: ...
@@ -179,6 +181,25 @@ class PeerLearning:
         return sorted(hits, key=lambda h: -(h.score + feedback_nudge(*balance.get(h.lesson.id, (0, 0)))))
 
     # -- introductions and contacts --------------------------------------------------------------
+    def deliver_bundles(self, platform: str) -> int:
+        """Send the daily and weekly bundles of notices that are due on `platform`; returns how many."""
+        sender = self.bundle_senders.get(platform)
+        if sender is None:
+            return 0
+        sent = 0
+        for user_id, notices in self.repo.due_bundles(platform):
+            try:
+                sender(user_id, notices)
+                sent += 1
+            except Exception:
+                log.exception("%s: sending a bundle of %d notice(s) failed", platform, len(notices))
+        return sent
+
+    def set_notifications(self, ref: PersonRef, mode: str) -> None:
+        if mode not in ("off", "now", "daily", "weekly"):
+            raise InputError("notices.usage")
+        self.repo.set_notification_mode(ref.platform, ref.user_id, mode)
+
     def check_back(self, platform: str) -> int:
         """Ask the contacts of lessons on `platform` whose outcome is still unknown how they ended, each
         (lesson, period) once across processes; returns how many were asked."""

@@ -102,6 +102,7 @@ class LeerkringService(PeerLearning):
         self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
         self.intro_checkers: dict[str, Callable[[Any], None]] = {}
         self.checkback_askers: dict[str, Callable[[Lesson, int, str], None]] = {}
+        self.bundle_senders: dict[str, Callable[[str, list[dict[str, Any]]], None]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:

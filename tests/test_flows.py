@@ -267,3 +267,48 @@ def test_who_opts_out_of_check_backs_is_not_asked(chat):
     assert chat.core.service.check_back("console") == 0
     chat.command(ANNA, PUBLIC, "terugvragen aan")
     assert chat.core.service.check_back("console") == 2  # both periods are due now
+
+
+@platforms("slack", "mattermost")
+def test_notices_come_no_more_often_than_each_person_chose(chat):
+    from sqlalchemy import update
+
+    from bot.followup import FollowUps
+    from bot.storage.tables import NotificationPref
+
+    chat.command(CEES, PUBLIC, "notifications daily")
+    assert wait_for(lambda: [p for p in chat.private(CEES) if "at most once a day" in p])
+    chat.ask(CEES, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
+    chat.ask(CEES, PUBLIC, "Heeft iemand ervaring met een repaircafé in de bibliotheek?")
+    wait_for(lambda: len(chat.core.repo.open_questions()) == 2)
+    for story in ("Deelauto's in een nieuwbouwwijk: bewoners delen twaalf auto's. #mobiliteit\ngemeente: Houten",
+                  "Repaircafé in de bibliotheek: bewoners repareren samen. #circulair\ngemeente: Zwolle"):
+        chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, story))
+    wait_for(lambda: not chat.core.repo.open_questions())
+    assert not chat.direct(CEES)  # held for the day's bundle
+    followups = FollowUps(chat.core.service, chat.name)
+    followups.run_once()
+    bundle = wait_for(lambda: [m for m in chat.direct(CEES) if "2 notice(s)" in m])[0]
+    assert "Houten" in bundle and "Zwolle" in bundle and bundle.count(chat.handle(ANNA)) == 2
+    chat.ask(CEES, PUBLIC, "Heeft iemand ervaring met geveltuinen in plaats van tegels?")
+    wait_for(lambda: chat.core.repo.open_questions())
+    chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, "Geveltuinen in plaats van tegels. #groen\ngemeente: Ede"))
+    wait_for(lambda: not chat.core.repo.open_questions())
+    followups.run_once()
+    assert len([m for m in chat.direct(CEES) if "notice(s)" in m]) == 1  # not twice in a day
+    with chat.core.db.session() as session:  # the next day
+        session.execute(update(NotificationPref).values(last_sent_at=datetime.now(UTC) - timedelta(days=1, hours=1)))
+    followups.run_once()
+    assert wait_for(lambda: [m for m in chat.direct(CEES) if "1 notice(s)" in m and "Ede" in m])
+
+
+@platforms("console")
+def test_who_turns_notices_off_hears_nothing_and_finds_the_answer_under_open(chat):
+    chat.command(BRAM, PUBLIC, "meldingen uit")
+    assert "geen meldingen" in chat.private(BRAM)[-1]
+    chat.ask(BRAM, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
+    chat.say(ANNA, PUBLIC, "Deelauto's in een nieuwbouwwijk: bewoners delen twaalf auto's. #mobiliteit "
+                           "gemeente=Houten")
+    chat.ask(ANNA, PUBLIC, "/help")
+    assert not chat.direct(BRAM) and not chat.core.repo.open_questions()
+    assert chat.core.repo.person_data("console", "bram")["notifications"] == {"mode": "off", "held": 0}

@@ -55,6 +55,7 @@ class ConsoleAdapter:
         app.service.notifiers[PLATFORM] = self.chat.notify_answered
         app.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         app.service.checkback_askers[PLATFORM] = self.chat.check_back
+        app.service.bundle_senders[PLATFORM] = self.chat.send_bundle
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC

@@ -89,7 +89,8 @@ class Database:
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(
-                "VACUUM lessons, embeddings, questions, question_vectors, feedback, people, introductions, checkbacks")
+                "VACUUM lessons, embeddings, questions, question_vectors, feedback, people, introductions, checkbacks, "
+                "notices")
 
     def dispose(self) -> None:
         self.engine.dispose()

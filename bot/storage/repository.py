@@ -24,6 +24,7 @@ from bot.model import (
 from bot.storage.checkbacks import CheckbackStore
 from bot.storage.db import Database
 from bot.storage.introductions import IntroductionStore
+from bot.storage.notices import NoticeStore
 from bot.storage.questions import QuestionStore, aware
 from bot.storage.tables import (
     Counter,
@@ -82,7 +83,7 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository(QuestionStore, IntroductionStore, CheckbackStore):
+class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -392,6 +393,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore):
         return {"person": person.__dict__ if person else None,
                 "introductions": self.introductions_of(platform, user_id),
                 "checkbacks": self.checkbacks_of(platform, user_id),
+                "notifications": self.notices_of(platform, user_id),
                 "lessons": [lesson_summary(x) for x in self.lessons_of_person(platform, user_id)],
                 "questions": questions, "feedback": feedback}
 
@@ -430,6 +432,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore):
                                                          PersonRow.platform_user_id == user_id))
             self.forget_introductions(session, platform, user_id)
             self.forget_checkbacks(session, platform, user_id)
+            self.forget_notices(session, platform, user_id)
         return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 

@@ -192,6 +192,28 @@ class CheckbackOptOut(Base):
     user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
 
 
+class NotificationPref(Base):
+    """How a person hears of new lessons for them: off, now, daily or weekly (bundled)."""
+
+    __tablename__ = "notification_prefs"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="now", server_default="now")
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class NoticeRow(Base):
+    """A notice held for a person's next bundle: its text and markup as JSON."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ProcessedEvent(Base):
     """Keys of handled platform events, so a redelivered event is handled once across replicas."""
 

@@ -94,6 +94,7 @@ class MattermostAdapter(MattermostRequests):
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
+        core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:

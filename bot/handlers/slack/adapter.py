@@ -54,6 +54,7 @@ class SlackAdapter(SlackInteractions):
         core.service.notifiers[PLATFORM] = self.chat.notify_answered
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
+        core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
         self._register()
 
     # -- registration ----------------------------------------------------------------------------
