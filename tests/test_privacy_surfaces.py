@@ -109,6 +109,8 @@ def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(plat
                    {word} if may_see else set())
 
         # -- what is posted for everyone, and one's own export ----------------------------------------------
+        for lesson_id in lesson_ids.values():  # every lesson reported outdated: stats list the public one only
+            service.feedback(PersonRef(platform, "bram", "Bram"), None, lesson_id, helpful=False, reason="outdated")
         digest = render_digest(service.digest(datetime.now(UTC) - timedelta(days=7)))
         expect("digest", words_in(digest), {"openbaar"})
         data = compute(service.repo)
