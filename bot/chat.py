@@ -147,7 +147,7 @@ class Conversation(LearningFlows):
             lesson = self.core.repo.find_by_source(self.platform, workspace, message.channel, message.id)
             if lesson is None:
                 if not message.is_root:
-                    self.thread_changed(workspace, message.channel, message.thread)
+                    self._follow_thread(workspace, message.channel, message.thread)
                 return
             text = self.story(message) if lesson.source.thread_id == message.id else message.text
             self._update(workspace, message.channel, message.id, text)
@@ -157,18 +157,22 @@ class Conversation(LearningFlows):
         with handled(self.platform, "delete"):
             removed = self.service.remove_by_source(self.platform, workspace, channel, message_id)
             if not removed and thread and thread != message_id:
-                self.thread_changed(workspace, channel, thread)
+                self._follow_thread(workspace, channel, thread)
 
     def thread_changed(self, workspace: str, channel: str, root_id: str) -> None:
         """A reply was added, edited or deleted: a thread saved as a lesson tells its story as it now stands
         (idempotent: an unchanged story is not saved again)."""
         with handled(self.platform, "thread"):
-            lesson = self.core.repo.find_by_source(self.platform, workspace, channel, root_id)
-            if lesson is None or lesson.source.thread_id != lesson.source.message_id:
-                return
-            root = self.port.message(channel, root_id)
-            if root is not None:
-                self._update(workspace, channel, root_id, self.story(root))
+            self._follow_thread(workspace, channel, root_id)
+
+    def _follow_thread(self, workspace: str, channel: str, root_id: str) -> None:
+        """`thread_changed` within an event already being handled (an edited or deleted reply): one log line."""
+        lesson = self.core.repo.find_by_source(self.platform, workspace, channel, root_id)
+        if lesson is None or lesson.source.thread_id != lesson.source.message_id:
+            return
+        root = self.port.message(channel, root_id)
+        if root is not None:
+            self._update(workspace, channel, root_id, self.story(root))
 
     def _update(self, workspace: str, channel: str, message_id: str, text: str) -> None:
         try:

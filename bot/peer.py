@@ -166,11 +166,15 @@ class PeerLearning:
             raise InputError("feedback.bad_reason", reason=reason)
         self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful, reason)
 
-    def _with_timelines(self, hits: list[Hit]) -> list[Hit]:
-        """The shown lessons with their dated check-back answers (one query)."""
-        timelines = self.repo.timelines([h.lesson.id for h in hits])
-        return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id])) if h.lesson.id in timelines
-                else h for h in hits]
+    def _with_timelines(self, public: list[Hit], private: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+        """The shown lessons, public and private, with their dated check-back answers (one query for both)."""
+        timelines = self.repo.timelines([h.lesson.id for h in [*public, *private]])
+
+        def dated(hits: list[Hit]) -> list[Hit]:
+            return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id]))
+                    if h.lesson.id in timelines else h for h in hits]
+
+        return dated(public), dated(private)
 
     def _with_feedback(self, hits: list[Hit]) -> list[Hit]:
         """Readers' votes move a lesson a little: at most FEEDBACK_NUDGE (one shared trait's worth of fused

@@ -251,9 +251,10 @@ class LeerkringService(PeerLearning):
                 vector = self.engine.questions.get([question])[0]
                 self.repo.store_question_vector(question_id, self.engine.embedder.id,
                                                 vector.astype(np.float32).tobytes())
-        answer = Answer(question=question, lang=lang, hits=self._with_timelines(public), question_id=question_id,
+        public, private = self._with_timelines(public, private)
+        answer = Answer(question=question, lang=lang, hits=public, question_id=question_id,
                         withheld=len(private), kind=kind, kept_open=record and keep_open)
-        return AskResult(answer, self._with_timelines(private))
+        return AskResult(answer, private)
 
     def allow(self, platform: str, checker: AccessChecker) -> None:
         """`checker` answers for the places of `platform` (each platform running in this process adds its own)."""
@@ -301,9 +302,9 @@ class LeerkringService(PeerLearning):
         if filters.outcome:
             values["outcome"] = t(f"outcome.{filters.outcome.value}", lang)
         label = " ".join(f"{_FILTER_NAMES[key][lang != 'nl']}={value}" for key, value in values.items())
-        answer = Answer(question=label, lang=lang, hits=self._with_timelines(public), withheld=len(private),
-                        kind=AnswerKind.LIST)
-        return AskResult(answer, self._with_timelines(private))
+        public, private = self._with_timelines(public, private)
+        answer = Answer(question=label, lang=lang, hits=public, withheld=len(private), kind=AnswerKind.LIST)
+        return AskResult(answer, private)
 
     @staticmethod
     def _similar(question: str, profile: Person | None, filters: Filters | None) -> tuple[str, Filters | None]:
