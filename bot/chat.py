@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.chat_groups import GroupFlows
 from bot.chat_learning import DECLINE_REASONS, LearningFlows
 from bot.chat_port import ChatMessage, ChatPort, Place, fill
 from bot.commands import CommandContext, Reply, capture_confirmation
@@ -35,7 +36,7 @@ SAVE_WORDS = re.compile(r"\b(bewaar|bewaren|save|opslaan)\b", re.IGNORECASE)
 ONLY_SAVE = re.compile(r"^\W*(bewaar|bewaren|save|opslaan)\W*$", re.IGNORECASE)
 
 
-class Conversation(LearningFlows):
+class Conversation(LearningFlows, GroupFlows):
     """The flows of every platform, on a port."""
 
     def __init__(self, core: App, port: ChatPort) -> None:
@@ -194,6 +195,7 @@ class Conversation(LearningFlows):
             self.port.post_answer(place, result.answer, result.answer.hits, asker, key)
             if result.private_hits:
                 self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
+            self.ask_colleagues(asker, place, result.answer)
 
     def context(self, asker: Asker, source: Any, prefix: str = "/leerkring ") -> CommandContext:
         return CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix=prefix,
@@ -201,6 +203,8 @@ class Conversation(LearningFlows):
 
     def command(self, text: str, asker: Asker, place: Place, source: Any) -> None:
         """A slash command: the reply only its user sees; a chart goes to their direct messages."""
+        if self.group_command(text, asker, place, "/leerkring "):
+            return
         with handled(self.platform, "command"):
             reply: Reply = self.core.router.handle_command(text, self.context(asker, source))
             self.show(reply, asker, place, key="", public=False)
@@ -208,6 +212,8 @@ class Conversation(LearningFlows):
     def line(self, text: str, asker: Asker, place: Place, source: Any, *, prefix: str, key: str) -> None:
         """A line typed to the bot where everything is a message to it (the console): a command after
         `prefix`, otherwise a question, answered in the open as a mention would be."""
+        if text.strip().startswith(prefix) and self.group_command(text.strip()[len(prefix):], asker, place, prefix):
+            return
         with handled(self.platform, "line"):
             self.show(self.core.router.handle(text, self.context(asker, source, prefix)), asker, place, key=key,
                       public=True)
@@ -221,6 +227,7 @@ class Conversation(LearningFlows):
             self.port.post_answer(place, reply.answer, reply.answer.hits, asker, key)
             if reply.private_hits:
                 self.port.post_private(asker.user_id, place, "", answer=reply.answer, hits=reply.private_hits)
+            self.ask_colleagues(asker, place, reply.answer)
         elif reply.answer is not None:
             self.port.post_private(asker.user_id, place, reply.text, answer=reply.answer,
                                    hits=[*reply.answer.hits, *reply.private_hits])
@@ -240,6 +247,22 @@ class Conversation(LearningFlows):
         with tempfile.TemporaryDirectory() as tmp:
             path = render_png(data, Path(tmp) / "leerkring-stats.png", self.lang(user_id))
             self.port.upload_image(user_id, path, "Leerkring")
+
+    def choice(self, action: str, user_id: str, place: Place, value: dict[str, Any]) -> None:
+        """A press on a button the bot showed one person (`ChatPort.post_choices`, `direct_choices`)."""
+        if action == "answer":
+            self.introduction_answered(user_id, place, int(value.get("i") or 0), str(value.get("a")))
+        elif action == "declinereason":
+            self.decline_reason(user_id, place, int(value.get("i") or 0), str(value.get("r")))
+        elif action == "outcome":
+            self.check_back_answered(user_id, place, int(value.get("l") or 0), int(value.get("p") or 0),
+                                     str(value.get("o")))
+        elif action == "met":
+            self.introduction_met(user_id, place, int(value.get("i") or 0), bool(value.get("m")))
+        elif action == "reason":
+            self.feedback(user_id, place, value.get("l"), value.get("q"), False, str(value.get("r") or ""))
+        elif not self.chosen(action, user_id, place, value):
+            log.warning("%s: a press on an unknown action %r", self.platform, action)
 
     # -- peer learning ---------------------------------------------------------------------------
     def person_left(self, user_id: str, name: str) -> None:

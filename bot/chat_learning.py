@@ -11,7 +11,7 @@ from bot.chat_port import ChatPort, Place
 from bot.commands import answered_notice
 from bot.errors import LeerkringError
 from bot.messages import t
-from bot.model import Asker, Lesson, OpenQuestion, PersonRef
+from bot.model import Answer, Asker, Lesson, OpenQuestion, PersonRef, Visibility
 from bot.observe import handled
 from bot.peer import FEEDBACK_REASONS
 
@@ -63,6 +63,28 @@ class LearningFlows:
             self.port.direct_message(to, text, **markup)
         elif mode != "off":
             self.core.repo.hold_notice(self.platform, to.user_id, text, markup)
+
+    def ask_colleagues(self, asker: Asker, place: Place, answer: Answer, most: int = 3) -> int:
+        """A question left open in a public channel: the contacts of the lessons that came closest (up to
+        `most`) hear of it, as often as each chose (`meldingen`); returns how many."""
+        if not answer.kept_open or asker.channel_visibility is not Visibility.PUBLIC:
+            return 0
+        told: set[str] = set()
+        link = self.port.permalink(asker.workspace, place.channel, place.thread) if place.thread else ""
+        channel = self.port.place(place.channel)[1] if place.channel else ""
+        for hit in answer.hits:
+            contact = hit.lesson.contact
+            if (contact is None or contact.platform != self.platform or not contact.user_id or not
+                    hit.lesson.contact_active or contact.user_id in told | {asker.user_id}):
+                continue
+            told.add(contact.user_id)
+            theirs = self.lang(contact.user_id)
+            self.notice(contact, t("open.might_answer", theirs, channel=channel, question=answer.question,
+                                   short_id=hit.lesson.short_id, title=hit.lesson.title,
+                                   link=f" ({link})" if link else ""))
+            if len(told) >= most:
+                break
+        return len(told)
 
     def send_bundle(self, user_id: str, notices: list[dict[str, Any]]) -> None:
         """The held notices as one direct message (each notice's markup kept apart)."""

@@ -69,6 +69,7 @@ class ChatPort(Protocol):
     def post_private(self, user_id: str, place: Place, text: str, *, answer: Answer | None = None,
                      hits: list[Hit] | None = None, lesson: Lesson | None = None, lang: str = "nl") -> None: ...
     # `text` is plain: the port escapes it, then puts each `{name}` of `markup` (already in its markup) in place
+    def post_message(self, place: Place, text: str, **markup: str) -> str: ...  # for everyone there; its id
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None: ...
     def group_message(self, user_ids: list[str], text: str, **markup: str) -> None: ...  # opens the group
     def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup

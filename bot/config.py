@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     checkback_days: str = Field(default="90,180", alias="LEERKRING_CHECKBACK_DAYS")
     # days after an accepted introduction that both are asked whether they met
     intro_check_days: float = Field(default=14.0, ge=0, alias="LEERKRING_INTRO_CHECK_DAYS")
+    # who tends the network: `platform:user` (a user id or handle), comma-separated; they approve failures
+    # shared anonymously, plan their sessions and make learning circles
+    coordinators: str = Field(default="", alias="LEERKRING_COORDINATORS")
     log_format: Literal["text", "json"] = Field(default="text", alias="LEERKRING_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", alias="LEERKRING_LOG_LEVEL")
     # host:port of a listener with only /healthz and /metrics (Socket Mode has no HTTP listener of its own)

@@ -32,11 +32,13 @@ class FollowUps:
             told = self.service.deliver_pending(self.platform)
             checked = self.service.check_introductions(self.platform) + self.service.check_back(self.platform)
             told += self.service.deliver_bundles(self.platform)
+            checked += self.service.scheduled.get(self.platform, _nothing)()
         except Exception:  # the database may be away for a moment: the next round tries again
             log.exception("%s: delivering pending answers failed", self.platform)
             return 0
         if checked:
-            log.info("%s: asked %d introduction(s) and lesson(s) how they went", self.platform, checked)
+            log.info("%s: %d introduction(s), lesson(s), session(s) and circle round(s) followed up",
+                     self.platform, checked)
         if told:
             log.info("%s: told %d asker(s) about an answer saved elsewhere", self.platform, told)
         return told
@@ -55,3 +57,7 @@ class FollowUps:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
+
+
+def _nothing() -> int:
+    return 0

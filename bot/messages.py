@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.group_texts import GROUP_TEXTS
 from bot.operator_texts import OPERATOR_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -320,6 +321,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}contact <lesnummer>   – met wie je over een les kunt praten\n"
             "{p}contact overdragen <van> <naar> – geef lessen een nieuwe contactpersoon\n"
             "{p}stats                 – wat er gedeeld en gevraagd wordt, en waar kennis ontbreekt\n"
+            "{p}anoniem <verhaal>     – deel zonder naam wat mislukte (een coördinator keurt het eerst goed)\n"
+            "{p}sessie <datum> [tijd] – (coördinator) plan een sessie die de gedeelde mislukkingen bespreekt\n"
+            "{p}kring …               – leerkringen: voorstel, nieuw, ja|nee <nr>, stop <nr>\n"
+            "{p}meenemen <tekst>      – wat je meeneemt uit je laatste kringronde\n"
             "{p}help                  – deze uitleg\n"
             "Filters bij een vraag: gemeente=…, provincie=…, grootte=klein|middelgroot|groot|zeer groot, "
             "thema=…, uitkomst=…, of “in vergelijkbare gemeenten”"
@@ -341,6 +346,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}contact <lesson>      – who to talk to about a lesson\n"
             "{p}contact transfer <from> <to> – give lessons a new contact\n"
             "{p}stats                 – what is shared and asked, and where knowledge is missing\n"
+            "{p}anonymous <story>     – share without your name what failed (a coordinator approves it first)\n"
+            "{p}session <date> [time] – (coordinator) plan a session that discusses the shared failures\n"
+            "{p}circle …              – learning circles: suggest, new, yes|no <no>, stop <no>\n"
+            "{p}takeaway <text>       – what you take away from your last circle round\n"
             "{p}help                  – this help\n"
             "Filters with a question: municipality=…, province=…, size=small|medium|large|very large, "
             "theme=…, outcome=…, or “in similar municipalities”"
@@ -408,6 +417,7 @@ LOG = {
 
 
 TEXTS.update(OPERATOR_TEXTS)
+TEXTS.update(GROUP_TEXTS)
 
 
 def t(key: str, lang: str = "nl", **params: Any) -> str:

@@ -110,6 +110,7 @@ class Lesson:
     why: str = ""  # why it worked, or did not
     conditions: str = ""  # under which conditions (size, mandate, budget, timing ...)
     timeline: list[tuple[datetime, str]] = field(default_factory=list)  # check-back answers: (when, outcome)
+    session: tuple[str, datetime] | None = None  # (title, when) of the session whose discussion it came from
 
     @property
     def short_id(self) -> str:

@@ -43,6 +43,10 @@ class Digest:
         return not self.new_by_theme and not self.helpful
 
 
+def _thread_of(lesson: Lesson) -> tuple[str, str, str]:
+    return lesson.source.platform, lesson.source.channel_id, lesson.source.thread_id
+
+
 class PeerLearning:
     """Mixed into LeerkringService, which provides the attributes and helpers declared here."""
 
@@ -167,12 +171,21 @@ class PeerLearning:
         self.repo.record_feedback(ref.platform, ref.user_id, question_id, lesson_id, helpful, reason)
 
     def _with_timelines(self, public: list[Hit], private: list[Hit]) -> tuple[list[Hit], list[Hit]]:
-        """The shown lessons, public and private, with their dated check-back answers (one query for both)."""
-        timelines = self.repo.timelines([h.lesson.id for h in [*public, *private]])
+        """The shown lessons, public and private, with their dated check-back answers and the session whose
+        discussion they came from (one query each for both lists)."""
+        lessons = [h.lesson for h in [*public, *private]]
+        timelines = self.repo.timelines([x.id for x in lessons])
+        sessions = self.repo.sessions_of_threads([_thread_of(x) for x in lessons])
 
         def dated(hits: list[Hit]) -> list[Hit]:
-            return [replace(h, lesson=replace(h.lesson, timeline=timelines[h.lesson.id]))
-                    if h.lesson.id in timelines else h for h in hits]
+            out = []
+            for hit in hits:
+                lesson, session = hit.lesson, sessions.get(_thread_of(hit.lesson))
+                if lesson.id in timelines or session is not None:
+                    lesson = replace(lesson, timeline=timelines.get(lesson.id, lesson.timeline),
+                                     session=(session.title, session.at) if session else None)
+                out.append(replace(hit, lesson=lesson) if lesson is not hit.lesson else hit)
+            return out
 
         return dated(public), dated(private)
 

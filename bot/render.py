@@ -38,6 +38,14 @@ def age_text(moment: datetime, lang: str, now: datetime | None = None) -> str:
     return t("age.years", lang, n=months // 12)
 
 
+def session_text(lesson: Lesson, lang: str) -> str:
+    """"From the session “…” of 15 Jan 2027", for a lesson captured in a session's discussion."""
+    if lesson.session is None:
+        return ""
+    title, when = lesson.session
+    return t("answer.session", lang, title=title, date=format_date(when, lang))
+
+
 def timeline_text(lesson: Lesson, lang: str) -> str:
     """The latest check-back: "bijgewerkt 3 dec 2026: gelukt (loopt nog op 1 jun 2026)"."""
     if not lesson.timeline:
@@ -160,6 +168,8 @@ def render_answer(answer: Answer, hits: list[Hit] | None = None, *, snippet_char
                 lines.append(f"   {t(f'answer.{key}', lang)}: {snippet(value, 200)}")
         if lesson.timeline:
             lines.append(f"   {timeline_text(lesson, lang)}")
+        if lesson.session:
+            lines.append(f"   {session_text(lesson, lang)}")
         if lesson.themes:
             lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
         lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "

@@ -96,13 +96,15 @@ class LeerkringService(PeerLearning):
         self.settings = settings
         self.repo = repo
         self.engine = engine
-        self.access: AccessChecker = access or SameChannelOnly()
+        self.access: AccessChecker = PlatformAccess(access or SameChannelOnly(), circle_member=repo.is_circle_member)
         self.index_after_write = index_after_write
         # platform -> delivers "your open question now has an answer" to the asker
         self.notifiers: dict[str, Callable[[OpenQuestion, Lesson], None]] = {}
         self.intro_checkers: dict[str, Callable[[Any], None]] = {}
         self.checkback_askers: dict[str, Callable[[Lesson, int, str], None]] = {}
         self.bundle_senders: dict[str, Callable[[str, list[dict[str, Any]]], None]] = {}
+        # platform -> does what is due there (sessions, circle rounds); returns how much it did
+        self.scheduled: dict[str, Callable[[], int]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:

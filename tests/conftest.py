@@ -72,3 +72,16 @@ def app_for_fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     application = bootstrap(settings, embedder=HashingEmbedder())
     yield application
     application.close()
+
+
+@pytest.fixture
+def chat(request: pytest.FixtureRequest, settings: Settings) -> Iterator[object]:
+    """A platform's driver (tests/platforms.py), named by `platforms(...)` on the test."""
+    from platforms import DRIVERS
+
+    name = request.param
+    if name != "console":
+        pytest.importorskip({"slack": "slack_bolt", "mattermost": "mattermostautodriver"}[name])
+    driver = DRIVERS[name](settings)
+    yield driver
+    driver.stop()

@@ -2,8 +2,8 @@
 console) and reads back what they would see. The shared scenarios in test_flows.py run on each driver, so a
 flow is proved the same way on Slack, Mattermost and the console.
 
-Every world has anna (in every channel), bram (in the public channel only) and cees (English), a public
-channel and a private channel with anna and the bot."""
+Every world has anna (in every channel), bram and dirk (in the public channel only) and cees (English), a
+public channel and a private channel with anna and the bot."""
 
 from __future__ import annotations
 
@@ -20,8 +20,15 @@ from pydantic import SecretStr
 from bot.bootstrap import bootstrap
 from bot.search.embedder import HashingEmbedder
 
-ANNA, BRAM, CEES = "anna", "bram", "cees"
+ANNA, BRAM, CEES, DIRK = "anna", "bram", "cees", "dirk"
 PUBLIC, PRIVATE = "public", "private"
+
+
+def platforms(*names: str) -> Any:
+    """Run a test once on each named platform, with the `chat` fixture (conftest.py) as its driver."""
+    import pytest
+
+    return pytest.mark.parametrize("chat", [pytest.param(name, id=name) for name in names], indirect=True)
 
 
 def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
@@ -44,12 +51,15 @@ class SlackDriver:
         from bot.handlers.slack.run import build_bolt, socket_mode_handler, web_client
 
         self.bot, self.team = BOT_USER, TEAM
-        self.ids = {ANNA: "U0ANNA", BRAM: "U0BRAM", CEES: "U0CEES", PUBLIC: "C0PUBLIC", PRIVATE: "G0PRIVATE"}
+        self.ids = {ANNA: "U0ANNA", BRAM: "U0BRAM", CEES: "U0CEES", DIRK: "U0DIRK", PUBLIC: "C0PUBLIC",
+                    PRIVATE: "G0PRIVATE"}
         fake = self.fake = FakeSlack()
         fake.add_user(self.ids[ANNA], "Anna de Vries")
         fake.add_user(self.ids[BRAM], "Bram Peters")
         fake.add_user(self.ids[CEES], "Cees Jansen", locale="en-US")
-        fake.add_channel(self.ids[PUBLIC], "algemeen", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES], BOT_USER])
+        fake.add_user(self.ids[DIRK], "Dirk Smit")
+        fake.add_channel(self.ids[PUBLIC], "algemeen", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES], self.ids[DIRK],
+                                                        BOT_USER])
         fake.add_channel(self.ids[PRIVATE], "team-zorg", [self.ids[ANNA], BOT_USER], private=True)
         fake.start()
         settings = settings.model_copy(update={"slack_api_url": fake.base_url})
@@ -151,6 +161,12 @@ class SlackDriver:
         pressed = next(e for e in reversed(buttons) if e["text"]["text"] == label)
         self._press(user, pressed["action_id"], pressed["value"])
 
+    def follow_up(self) -> None:
+        """One round of the follow-ups a platform's process runs every LEERKRING_FOLLOWUP_SECONDS."""
+        from bot.followup import FollowUps
+
+        FollowUps(self.core.service, self.name).run_once()
+
     # -- what people see -------------------------------------------------------------------------
     def handle(self, user: str) -> str:
         """How a message names someone so that they are notified."""
@@ -196,13 +212,16 @@ class MattermostDriver:
 
         self.bot, self.team = BOT, TEAM
         self.ids = {ANNA: "anna0000000000000000000000", BRAM: "bram0000000000000000000000",
-                    CEES: "cees0000000000000000000000", PUBLIC: "public00000000000000000000",
+                    CEES: "cees0000000000000000000000", DIRK: "dirk0000000000000000000000",
+                    PUBLIC: "public00000000000000000000",
                     PRIVATE: "private0000000000000000000"}
         fake = self.fake = FakeMattermost()
         fake.add_user(self.ids[ANNA], "anna", first="Anna", last="de Vries")
         fake.add_user(self.ids[BRAM], "bram", first="Bram", last="Peters")
         fake.add_user(self.ids[CEES], "cees", first="Cees", last="Jansen", locale="en")
-        fake.add_channel(self.ids[PUBLIC], "algemeen", "O", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES]])
+        fake.add_user(self.ids[DIRK], "dirk", first="Dirk", last="Smit")
+        fake.add_channel(self.ids[PUBLIC], "algemeen", "O", [self.ids[ANNA], self.ids[BRAM], self.ids[CEES],
+                                                             self.ids[DIRK]])
         fake.add_channel(self.ids[PRIVATE], "team-zorg", "P", [self.ids[ANNA]])
         fake.start()
         settings = settings.model_copy(update={
@@ -282,6 +301,11 @@ class MattermostDriver:
     def handle(self, user: str) -> str:
         return "@" + user
 
+    def follow_up(self) -> None:
+        from bot.followup import FollowUps
+
+        FollowUps(self.core.service, self.name).run_once()
+
     def _shown(self, post: dict[str, Any]) -> str:
         return post.get("message", "") + json.dumps(post.get("props") or {}, ensure_ascii=False)
 
@@ -321,7 +345,7 @@ class ConsoleDriver:
 
     def __init__(self, settings: Any) -> None:
         self.core = bootstrap(settings, embedder=HashingEmbedder())
-        self.ids = {ANNA: "anna", BRAM: "bram", CEES: "cees", PUBLIC: "algemeen", PRIVATE: "team-zorg"}
+        self.ids = {ANNA: "anna", BRAM: "bram", CEES: "cees", DIRK: "dirk", PUBLIC: "algemeen", PRIVATE: "team-zorg"}
         self.out: dict[str, list[str]] = {}
 
     def stop(self) -> None:
@@ -349,6 +373,16 @@ class ConsoleDriver:
     def handle(self, user: str) -> str:
         return user
 
+    def follow_up(self) -> None:
+        """The follow-ups of a console process; what they say is printed at the terminal."""
+        from bot.followup import FollowUps
+        from bot.handlers.console import ConsoleAdapter, ConsoleIdentity
+
+        out = io.StringIO()
+        ConsoleAdapter(self.core, ConsoleIdentity(), stdin=io.StringIO(""), stdout=out)
+        FollowUps(self.core.service, self.name).run_once()
+        self.out.setdefault("", []).append(out.getvalue())
+
     def public(self, channel: str, thread: str = "") -> list[str]:
         return [text for texts in self.out.values() for text in texts]
 
@@ -356,9 +390,20 @@ class ConsoleDriver:
         return self.out.get(user, [])
 
     def direct(self, user: str) -> list[str]:
-        name = {ANNA: "Anna", BRAM: "Bram", CEES: "Cees"}[user]
-        return [line for texts in self.out.values() for text in texts for line in text.splitlines()
-                if line.startswith(f"({name}) ") or line.startswith(f"({user}) ")]
+        """Messages printed for `user`: from a "(Name) " line up to the next message, blank line or post."""
+        name = {ANNA: "Anna", BRAM: "Bram", CEES: "Cees", DIRK: "Dirk"}[user]
+        starts = tuple(f"({n}) " for n in ("Anna", "Bram", "Cees", "Dirk", ANNA, BRAM, CEES, DIRK))
+        found: list[str] = []
+        for text in (text for texts in self.out.values() for text in texts):
+            mine = False
+            for line in text.splitlines():
+                if line.startswith(starts) or not line.strip() or line.startswith("[#"):
+                    mine = line.startswith((f"({name}) ", f"({user}) "))
+                    if mine:
+                        found.append(line)
+                elif mine:
+                    found[-1] += "\n" + line
+        return found
 
     def images(self, user: str) -> list[str]:
         return [line for line in "".join(self.out.get(user, [])).splitlines() if "leerkring-stats.png" in line]

@@ -3,30 +3,14 @@ Mattermost through their loopback fakes with the real client libraries, and the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from platforms import ANNA, BRAM, CEES, DRIVERS, PRIVATE, PUBLIC, wait_for
+from platforms import ANNA, BRAM, CEES, PRIVATE, PUBLIC, platforms, wait_for
 
 STORY = ("Burgerbegroting in drie wijken: bewoners verdeelden 150.000 euro. Het is gelukt. #burgerbegroting\n"
          "gemeente: Zwolle")
 HIDDEN = "Zorgrobots in de thuiszorg: cliënten wilden ze niet. Het is mislukt. #zorg\ngemeente: Deventer"
-
-
-def platforms(*names: str) -> Any:
-    return pytest.mark.parametrize("chat", [pytest.param(name, id=name) for name in names], indirect=True)
-
-
-@pytest.fixture
-def chat(request, settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    name = request.param
-    if name != "console":
-        pytest.importorskip({"slack": "slack_bolt", "mattermost": "mattermostautodriver"}[name])
-    driver = DRIVERS[name](settings)
-    yield driver
-    driver.stop()
 
 
 def lessons(chat: Any) -> list[Any]:

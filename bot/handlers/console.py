@@ -56,6 +56,7 @@ class ConsoleAdapter:
         app.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         app.service.checkback_askers[PLATFORM] = self.chat.check_back
         app.service.bundle_senders[PLATFORM] = self.chat.send_bundle
+        app.service.scheduled[PLATFORM] = self.chat.scheduled
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC
@@ -114,6 +115,10 @@ class ConsoleAdapter:
     def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, Any]],
                        **markup: str) -> None:
         self._write(f"({to.name or to.user_id}) {fill(text, markup)} ({' | '.join(label for label, _ in choices)})")
+
+    def post_message(self, place: Place, text: str, **markup: str) -> str:
+        self._write(f"[#{place.channel}] " + fill(text, markup))
+        return uuid.uuid4().hex
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         """Everyone at this terminal is a console user: a message to one of them is shown right here."""

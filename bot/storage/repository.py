@@ -22,7 +22,9 @@ from bot.model import (
     lesson_search_text,
 )
 from bot.storage.checkbacks import CheckbackStore
+from bot.storage.circles import CircleStore
 from bot.storage.db import Database
+from bot.storage.failures import FailureStore
 from bot.storage.introductions import IntroductionStore
 from bot.storage.notices import NoticeStore
 from bot.storage.questions import QuestionStore, aware
@@ -83,7 +85,7 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore):
+class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -394,6 +396,8 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore):
                 "introductions": self.introductions_of(platform, user_id),
                 "checkbacks": self.checkbacks_of(platform, user_id),
                 "notifications": self.notices_of(platform, user_id),
+                "anonymous_failures": self.failures_of(platform, user_id),  # only where they agreed to be asked
+                "circles": self.circles_of(platform, user_id),
                 "lessons": [lesson_summary(x) for x in self.lessons_of_person(platform, user_id)],
                 "questions": questions, "feedback": feedback}
 
@@ -404,6 +408,8 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore):
         lessons = self.lessons_of_person(platform, user_id)
         own = [lesson for lesson in lessons
                if (lesson.captured_by.platform, lesson.captured_by.user_id) == (platform, user_id)]
+        own += [x for x in map(self.get_lesson, self.anonymous_lessons_of(platform, user_id))
+                if x is not None]  # stories they shared anonymously and kept a link to
         for lesson in own:
             self.delete_lesson(lesson.id)
         own_ids = {lesson.id for lesson in own}
@@ -433,6 +439,8 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore):
             self.forget_introductions(session, platform, user_id)
             self.forget_checkbacks(session, platform, user_id)
             self.forget_notices(session, platform, user_id)
+            self.forget_failures(session, platform, user_id)
+            self.forget_circles(session, platform, user_id)
         return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 

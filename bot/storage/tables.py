@@ -214,6 +214,82 @@ class NoticeRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class FailureRow(Base):
+    """A failure shared anonymously: held until a coordinator approves it, then posted without a name. The
+    author's id is kept only when they agreed to be asked about it later (`author_id` "" otherwise)."""
+
+    __tablename__ = "anonymous_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel_id: Mapped[str] = mapped_column(String(128))
+    channel_visibility: Mapped[str] = mapped_column(String(16), default="public")
+    text: Mapped[str] = mapped_column(Text)
+    pattern: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending/approved/rejected
+    author_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"), nullable=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("failure_sessions.id", ondelete="SET NULL"),
+                                                   nullable=True)
+
+
+class FailureSessionRow(Base):
+    """A scheduled session in a channel that discusses the failures shared since the one before."""
+
+    __tablename__ = "failure_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    channel_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    message_id: Mapped[str] = mapped_column(String(128), default="")  # the post the discussion replies to
+
+
+class CircleRow(Base):
+    """A learning circle: a fixed group of 4-8 people, a cadence and a question per round."""
+
+    __tablename__ = "circles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # round n asks questions[n % len]
+    every_days: Mapped[int] = mapped_column(Integer, default=28)
+    start_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CircleMemberRow(Base):
+    """A person invited to a circle, and whether they joined; `position` orders who brings the case."""
+
+    __tablename__ = "circle_members"
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="invited")  # invited / joined / declined
+
+
+class CircleRoundRow(Base):
+    """A round of a circle: who brings the case; the reminder before and "what do you take away?" after,
+    each claimed once across processes."""
+
+    __tablename__ = "circle_rounds"
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    presenter_id: Mapped[str] = mapped_column(String(128), default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ProcessedEvent(Base):
     """Keys of handled platform events, so a redelivered event is handled once across replicas."""
 

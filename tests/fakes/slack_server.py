@@ -342,6 +342,14 @@ class FakeSlack:
         user = self.users.get(p["user"])
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
+    def api_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Members a page at a time, as Slack pages them: `limit` per page, then `next_cursor`."""
+        users = sorted(self.users.values(), key=lambda u: u["id"])
+        start, limit = int(p.get("cursor") or 0), min(int(p.get("limit") or 100), 2)  # small pages, to page
+        page = users[start:start + limit]
+        following = str(start + limit) if start + limit < len(users) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
+
     def api_reactions_get(self, p: dict[str, Any]) -> dict[str, Any]:
         message = self.find(p["channel"], p["timestamp"])
         return {"ok": True, "type": "message", "message": message}

@@ -95,6 +95,7 @@ class MattermostAdapter(MattermostRequests):
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
         core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
+        core.service.scheduled[PLATFORM] = self.chat.scheduled
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:
@@ -236,7 +237,12 @@ class MattermostAdapter(MattermostRequests):
         try:
             user = self.driver.users.get_user_by_username(name)
         except API_ERRORS:
-            return None
+            if not re.fullmatch(r"[a-z0-9]{26}", name):
+                return None
+            try:  # a user id
+                user = self.driver.users.get_user(name)
+            except API_ERRORS:
+                return None
         return self.person(user["id"])
 
     def without_mentions(self, text: str) -> str:
@@ -300,6 +306,9 @@ class MattermostAdapter(MattermostRequests):
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
         self.create_post(channel["id"], fill(escape(text), markup), props={"attachments": self._choices(action,
                                                                                                         choices)})
+
+    def post_message(self, place: Place, text: str, **markup: str) -> str:
+        return str(self.create_post(place.channel, fill(escape(text), markup), root_id=place.thread or None)["id"])
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])

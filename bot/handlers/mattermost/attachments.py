@@ -18,6 +18,7 @@ from bot.render import (
     inactive_note,
     outcome_label,
     render_answer,
+    session_text,
     summary_line,
     timeline_text,
     when_text,
@@ -84,6 +85,8 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
             text += f"\n_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}"
     if lesson.timeline:
         text += f"\n_{escape(timeline_text(lesson, lang))}_"
+    if lesson.session:
+        text += f"\n_{escape(session_text(lesson, lang))}_"
     if lesson.themes:
         text += "\n" + escape(" ".join(f"#{theme}" for theme in lesson.themes))
     attachment: Attachment = {

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 PLATFORM = "mattermost"
 
 
+# buttons only their reader sees, handled by Conversation.choice
+CHOICES = ("reason", "answer", "met", "outcome", "declinereason", "approve", "pattern", "circle")
+
 class MattermostRequests:
     """Slash command and button handlers; mixed into MattermostAdapter, which provides the helpers below."""
 
@@ -74,21 +77,11 @@ class MattermostRequests:
         lang = self.lang(user_id)
         action = context.get("action")
         lesson_id = int(context.get("lesson") or 0)
-        if action in ("helpful", "unhelpful", "reason", "answer", "met", "outcome", "declinereason"):
+        if action in ("helpful", "unhelpful", *CHOICES):
             replies: list[dict[str, Any]] = []
             place = Place(payload.get("channel_id", ""), reply=lambda **reply: replies.append(reply))
-            value = context.get("value") or {}
-            if action == "answer":
-                self.chat.introduction_answered(user_id, place, int(value.get("i") or 0), str(value.get("a")))
-            elif action == "declinereason":
-                self.chat.decline_reason(user_id, place, int(value.get("i") or 0), str(value.get("r")))
-            elif action == "outcome":
-                self.chat.check_back_answered(user_id, place, int(value.get("l") or 0), int(value.get("p") or 0),
-                                              str(value.get("o")))
-            elif action == "met":
-                self.chat.introduction_met(user_id, place, int(value.get("i") or 0), bool(value.get("m")))
-            elif action == "reason":
-                self.chat.feedback(user_id, place, value.get("l"), value.get("q"), False, str(value.get("r") or ""))
+            if action in CHOICES:
+                self.chat.choice(str(action), user_id, place, context.get("value") or {})
             else:
                 self.chat.feedback(user_id, place, lesson_id or None, context.get("question"), action == "helpful")
             return {"ephemeral_text": replies[0]["text"]} if replies else {}

@@ -55,6 +55,7 @@ class SlackAdapter(SlackInteractions):
         core.service.intro_checkers[PLATFORM] = self.chat.check_introduction
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
         core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
+        core.service.scheduled[PLATFORM] = self.chat.scheduled
         self._register()
 
     # -- registration ----------------------------------------------------------------------------
@@ -74,8 +75,8 @@ class SlackAdapter(SlackInteractions):
         app.action("leerkring_intro")(self.on_introduce)
         app.action("leerkring_helpful")(self.on_feedback)
         app.action("leerkring_unhelpful")(self.on_feedback)
-        app.action(re.compile(r"^leerkring_reason_"))(self.on_feedback)
-        app.action(re.compile(r"^leerkring_(answer|met|outcome|declinereason)_"))(self.on_choice)
+        app.action(re.compile(r"^leerkring_(reason|answer|met|outcome|declinereason|approve|pattern|circle)_"))(
+            self.on_choice)
         app.action("leerkring_keep_open")(self.on_keep_open)
         app.error(self.on_error)
 
@@ -123,8 +124,12 @@ class SlackAdapter(SlackInteractions):
         return self.gateway.user(user_id).locale
 
     def find_person(self, text: str) -> PersonRef | None:
-        match = MENTION.fullmatch(text.strip())
-        return self.person(match.group(1)) if match else None
+        """A mention (<@U123>), a user id, or a name or handle (@anna) as the workspace knows it."""
+        match = MENTION.fullmatch(text.strip()) or re.fullmatch(r"([UW][A-Z0-9]{2,})", text.strip())
+        if match:
+            return self.person(match.group(1))
+        found = self.gateway.find_user(text.strip().lstrip("@"))
+        return self.person(found) if found else None
 
     def without_mentions(self, text: str) -> str:
         return MENTION.sub(" ", text).strip()
@@ -166,6 +171,10 @@ class SlackAdapter(SlackInteractions):
         message = fill(escape(text), markup)
         self.bolt.client.chat_postMessage(channel=to.user_id, text=message,
                                           blocks=choice_blocks(message, action, choices))
+
+    def post_message(self, place: Place, text: str, **markup: str) -> str:
+        return str(self.bolt.client.chat_postMessage(channel=place.channel, text=fill(escape(text), markup),
+                                                     thread_ts=place.thread or None)["ts"])
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
         self.bolt.client.chat_postMessage(channel=to.user_id, text=fill(escape(text), markup))

@@ -15,6 +15,7 @@ from bot.render import (
     inactive_note,
     outcome_label,
     render_answer,
+    session_text,
     summary_line,
     timeline_text,
     when_text,
@@ -76,6 +77,8 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
             lines.append(f"_{t(f'answer.{key}', lang)}:_ {escape(snippet(value, 300))}")
     if lesson.timeline:
         lines.append(f"_{escape(timeline_text(lesson, lang))}_")
+    if lesson.session:
+        lines.append(f"_{escape(session_text(lesson, lang))}_")
     blocks: list[Block] = [_mrkdwn("\n".join(lines))]
     context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
     if lesson.themes:

@@ -103,6 +103,25 @@ class SlackGateway:
         return self._users.put(user_id, SlackUser(user_id, name or user_id, info.get("locale", ""),
                                                   bool(info.get("is_bot")), bool(info.get("deleted"))))
 
+    def find_user(self, name: str) -> str:
+        """The id of the workspace member whose handle, display name or real name is `name` ("" if none)."""
+        wanted, cursor = name.strip().lower(), None
+        while wanted:
+            try:
+                page = self.client.users_list(limit=200, cursor=cursor)
+            except SlackApiError:
+                return ""
+            for member in page.get("members") or []:
+                profile = member.get("profile") or {}
+                names = {member.get("name"), member.get("real_name"), profile.get("display_name"),
+                         profile.get("real_name")}
+                if not member.get("deleted") and wanted in {str(n).lower() for n in names if n}:
+                    return str(member["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return ""
+
     def forget_user(self, user_id: str) -> None:
         self._users.drop(user_id)
 

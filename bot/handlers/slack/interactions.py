@@ -129,22 +129,15 @@ class SlackInteractions:
                            action["action_id"] == "leerkring_helpful", reason)
 
     def on_choice(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        """A button of a direct message: a contact's answer to an introduction, "did you meet?", or how a
-        lesson ended."""
+        """A button only its reader sees: an introduction's answer, "did you meet?", how a lesson ended, a reason,
+        a coordinator's approval, a failure's pattern, a circle's invitation (`Conversation.choice`)."""
         ack()
         action = body["actions"][0]
         data = json.loads(action.get("value") or "{}")
         place = Place((body.get("channel") or {}).get("id", ""),
                       reply=lambda **reply: respond(**reply, replace_original=True))
-        if action["action_id"].startswith("leerkring_answer_"):
-            self.chat.introduction_answered(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("a")))
-        elif action["action_id"].startswith("leerkring_declinereason_"):
-            self.chat.decline_reason(body["user"]["id"], place, int(data.get("i", 0)), str(data.get("r")))
-        elif action["action_id"].startswith("leerkring_outcome_"):
-            self.chat.check_back_answered(body["user"]["id"], place, int(data.get("l", 0)), int(data.get("p", 0)),
-                                          str(data.get("o")))
-        else:
-            self.chat.introduction_met(body["user"]["id"], place, int(data.get("i", 0)), bool(data.get("m")))
+        name = action["action_id"].removeprefix("leerkring_").rsplit("_", 1)[0]
+        self.chat.choice(name, body["user"]["id"], place, data)
 
     def on_keep_open(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         ack()
