@@ -181,6 +181,10 @@ GROUP_TEXTS: dict[str, dict[str, str]] = {
                     "en": "  no. {id} “{name}”: {joined} member(s), every {every} days"},
     "circle.stopped": {"nl": "Kring nr. {id} is gestopt.", "en": "Circle no. {id} has stopped."},
     "circle.unknown": {"nl": "Kring nr. {id} bestaat niet (meer).", "en": "Circle no. {id} does not exist (any more)."},
+    "stats.failure_patterns": {"nl": "Anoniem gedeelde mislukkingen per patroon",
+                               "en": "Failures shared anonymously, by pattern"},
+    "stats.circles": {"nl": "Leerkringen: {circles}, met {members} deelnemer(s); {rounds} ronde(s) gehouden.",
+                      "en": "Learning circles: {circles}, with {members} member(s); {rounds} round(s) held."},
     # -- open questions a colleague might answer ---------------------------------------------------
     "open.might_answer": {
         "nl": "Een collega vroeg in #{channel}: “{question}”. Ik vond geen directe les, maar jouw les {short_id} "

@@ -57,6 +57,9 @@ def compute(repo: Repository) -> dict[str, Any]:
         # lessons readers reported as outdated, for whoever tends the base (public lessons only)
         "outdated": [{"id": lid, "title": titles[lid], "reports": n} for lid, n in repo.reported("outdated")
                      if lid in titles][:10],
+        # why failures shared anonymously in public channels went wrong, and the circles (counts only)
+        "failure_patterns": dict(Counter(repo.failure_patterns()).most_common()),
+        "circles": repo.circle_counts(),
     }
 
 
@@ -72,6 +75,13 @@ def render_table(data: dict[str, Any], lang: str = "nl") -> str:
         lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
     if data.get("introductions", {}).get("asked"):
         lines.append("\n" + t("stats.introductions", lang, **data["introductions"]))
+    if data.get("failure_patterns"):
+        from bot.groups import pattern_label
+
+        lines.append("\n" + t("stats.failure_patterns", lang) + ":")
+        lines += [f"  {count:5d}  {pattern_label(key, lang)}" for key, count in data["failure_patterns"].items()]
+    if data.get("circles", {}).get("circles"):
+        lines.append("\n" + t("stats.circles", lang, **data["circles"]))
     if data.get("outdated"):
         lines.append("\n" + t("stats.outdated", lang))
         lines += [f"  #{o['id']} {o['title']} ({o['reports']}×)" for o in data["outdated"]]

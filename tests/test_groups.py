@@ -58,6 +58,10 @@ def test_a_failure_shared_anonymously_is_posted_without_a_name_after_a_coordinat
     press(chat, BRAM, "Goedkeuren", "anoniem goedkeuren 1")  # once decided, decided
     assert wait_for(lambda: [p for p in chat.private(BRAM) if "al beslist" in p])
     assert len(lessons(chat)) == 1
+    from bot.stats import compute, render_table
+
+    data = compute(chat.core.repo)  # the coordinators' statistics count the pattern, never the author
+    assert data["failure_patterns"] == {"late": 1} and "    1  te laat betrokken" in render_table(data)
     kept = chat.core.service.export_person(PersonRef(chat.name, chat.ids[ANNA]))
     assert [f["id"] for f in kept["anonymous_failures"]] == [1]
     chat.command(ANNA, PUBLIC, "vergeet bevestig")  # forget-me takes her story and the link to her
@@ -165,6 +169,9 @@ def test_a_learning_circle_invites_rotates_reminds_and_keeps_takeaways_for_its_m
                                "mislukkingen te delen.")
     assert wait_for(lambda: [p for p in chat.private(ANNA) if "van de kring “Participatie Oost”" in p])
     lesson = wait_for(lambda: lessons(chat))[0]
+    from bot.stats import compute
+
+    assert compute(chat.core.repo)["circles"] == {"circles": 1, "members": 3, "rounds": 1}
     assert lesson.source.channel_id == "kring-1" and lesson.source.visibility.value == "private"
     assert lesson.title.startswith("Participatie Oost, ronde 1")
     question = "vraag Hoe durven mensen hun mislukkingen te delen?"

@@ -4,7 +4,8 @@ console uses: answers with matches, answers with related lessons, `contact N`, i
 list, the follow-up message, the digest, statistics (table and the data the chart is drawn from) and the
 export of one's own data. Lessons come from a public channel, a private channel and a DM; anna is in each
 of those places, bram in none; they ask from a public channel, another private channel and a DM.
-Every lesson and question carries a secret word of its place, so a leak is a word where it must not be."""
+Every lesson and question carries a secret word of its place, so a leak is a word where it must not be. A
+learning circle's lessons are checked the same way: its members see them, nobody else does."""
 
 from __future__ import annotations
 
@@ -122,6 +123,61 @@ def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(plat
         assert leaks == []
         # 6 open lists, 2 digest/stats checks on questions, 6 follow-ups, 18 places x 4 surfaces, 4 at the end
         assert len(cases) == 6 + 2 + 6 + 18 * 4 + 4
+    finally:
+        fake.stop()
+        core.close()
+
+
+@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+def test_a_learning_circle_s_lessons_show_only_to_its_members_on_every_surface(platform, settings):
+    """A takeaway of a circle (anna joined, bram declined) on the surfaces above, asked from every place."""
+    core, fake, _, _ = world(platform, settings)
+    service, router = core.service, core.router
+    cases: list[str] = []
+    leaks: list[tuple[str, object, object]] = []
+
+    def expect(surface: str, shown: object, expected: object) -> None:
+        cases.append(surface)
+        if shown != expected:
+            leaks.append((surface, shown, expected))
+
+    try:
+        circle = core.repo.create_circle(platform, "Kring Oost", ["Wat werkte?"], 14, datetime.now(UTC), "coord",
+                                         [("anna", "Anna"), ("bram", "Bram"), ("cees", "Cees"), ("dirk", "Dirk")])
+        core.repo.answer_invitation(circle.id, "anna", True)
+        core.repo.answer_invitation(circle.id, "bram", False)
+        anna = PersonRef(platform, "anna", "Anna")
+        service.engine.decision = ALL_MATCH
+        lesson = service.capture(CaptureRequest(
+            text="Pilot met sensoren in de zorg, kringgeheim gedeeld. #zorgtechnologie",
+            source=Source(platform, "", circle.channel, circle.name, Visibility.PRIVATE, "kring-takeaway"),
+            author=anna, captured_by=anna, contact=anna)).lesson
+        secret = {"kringgeheim"}
+        for user, where in itertools.product(PEOPLE, WHERE):
+            asker = Asker(platform, user, user.title(), ASKED_IN[where], where, "", "T")
+            member = user == "anna"
+            expected = (secret if member and where is Visibility.DM else set(),
+                        secret if member and where is not Visibility.DM else set())
+            for label, decision in (("match", ALL_MATCH), ("related", ALL_RELATED)):
+                service.engine.decision = decision
+                result = service.ask("pilot met sensoren zorgtechnologie", asker, record=False)
+                shown = {w for h in result.answer.hits for w in secret if w in h.lesson.text}
+                private = {w for h in result.private_hits for w in secret if w in h.lesson.text}
+                expect(f"answer ({label}) {user} {where.value}", (shown, private), expected)
+            reply = router.handle_command(f"contact {lesson.id}", CommandContext(asker=asker, person=PersonRef(
+                platform, user, user.title())))
+            expect(f"contact N {user} {where.value}", {w for w in secret if w in reply.text},
+                   secret if member else set())
+        digest = render_digest(service.digest(datetime.now(UTC) - timedelta(days=7)))
+        expect("digest", {w for w in secret if w in digest}, set())
+        data = compute(service.repo)
+        expect("stats", {w for w in secret if w in render_table(data) + json.dumps(data)}, set())
+        reply = router.handle_command("vergeet export", CommandContext(
+            asker=Asker(platform, "bram", "Bram", ASKED_IN[Visibility.DM], Visibility.DM),
+            person=PersonRef(platform, "bram", "Bram")))
+        expect("export of bram's data", {w for w in secret if w in reply.text}, set())
+        assert leaks == []
+        assert len(cases) == 6 * 3 + 3
     finally:
         fake.stop()
         core.close()

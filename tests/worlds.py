@@ -48,7 +48,7 @@ def world(platform: str, settings: Any) -> tuple[Any, Any, dict[Any, str], Any]:
         driver = TypedDriver(driver_options(fake.url, fake.token))
         driver.login()
         gateway = MattermostGateway(driver, fake.url)
-    core.service.access = gateway
+    core.service.allow(platform, gateway)
     return core, fake, LESSON_CHANNELS, gateway
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -176,6 +176,17 @@ class CircleStore:
             return None
         circle = self.get_circle(found[0])
         return Round(circle, found[1], found[2] or utcnow(), found[3], found[4]) if circle else None
+
+    def circle_counts(self) -> dict[str, int]:
+        """Circles running, the people who joined them and the rounds held (counts only)."""
+        with self.db.session() as session:
+            running = select(CircleRow.id).where(CircleRow.ended_at.is_(None)).scalar_subquery()
+            return {"circles": session.scalar(select(func.count()).select_from(CircleRow).where(
+                        CircleRow.ended_at.is_(None))) or 0,
+                    "members": session.scalar(select(func.count()).select_from(CircleMemberRow).where(
+                        CircleMemberRow.status == "joined", CircleMemberRow.circle_id.in_(running))) or 0,
+                    "rounds": session.scalar(select(func.count()).select_from(CircleRoundRow).where(
+                        CircleRoundRow.asked_at.is_not(None))) or 0}
 
     def circles_of(self, platform: str, user_id: str) -> list[dict[str, object]]:
         with self.db.session() as session:

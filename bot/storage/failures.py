@@ -109,10 +109,11 @@ class FailureStore:
             session.execute(update(FailureRow).where(FailureRow.id == failure_id).values(lesson_id=lesson_id))
 
     def failure_patterns(self) -> dict[str, int]:
-        """How often each failure pattern was shared and approved (for the coordinators' statistics)."""
+        """How often each failure pattern was shared in a public channel and approved (for the statistics)."""
         with self.db.session() as session:
             rows = session.execute(select(FailureRow.pattern, func.count()).where(
-                FailureRow.status == "approved").group_by(FailureRow.pattern))
+                FailureRow.status == "approved", FailureRow.channel_visibility == "public")
+                .group_by(FailureRow.pattern))
             return {pattern or "other": count for pattern, count in rows}
 
     # -- sessions --------------------------------------------------------------------------------
