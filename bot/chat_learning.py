@@ -166,8 +166,10 @@ class LearningFlows:
         """Months after a lesson whose outcome was not known: "how did it end?", to its contact privately."""
         lang = self.lang(user_id)
         months = round(self.core.settings.checkback_periods[period - 1] / 30)
+        prefix = "/" if self.platform == "console" else "/leerkring "
         self.port.direct_choices(self.port.person(user_id), t("checkback.ask", lang, months=months,
-                                                              short_id=lesson.short_id, title=lesson.title),
+                                                              short_id=lesson.short_id, title=lesson.title)
+                                 + "\n" + t("checkback.tell_more", lang, p=prefix, short_id=lesson.short_id),
                                  "outcome", [(t(f"checkback.{outcome}", lang), {"l": lesson.id, "p": period,
                                                                                "o": outcome})
                                              for outcome in ("worked", "failed", "mixed", "running")])

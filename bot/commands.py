@@ -36,10 +36,11 @@ COMMANDS = {
     "contact": "contact",
     "meldingen": "notifications", "notifications": "notifications",
     "terugvragen": "checkbacks", "checkbacks": "checkbacks", "nagevraagd": "checkbacks",
+    "afloop": "note", "update": "note",
     "stats": "stats", "statistieken": "stats", "statistics": "stats",
 }
 ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget", "questions",
-                    "introductions", "checkbacks", "notifications"}
+                    "introductions", "checkbacks", "notifications", "update"}
 
 _FILTER_KEYS = {
     "gemeente": "municipality", "municipality": "municipality",
@@ -257,6 +258,16 @@ class CommandRouter:
         on = value in {"aan", "on", "ja", "yes"}
         self.service.set_checkbacks(ctx.person, on)
         return Reply(t("checkback.on" if on else "checkback.off", lang), ephemeral=True)
+
+    def _note(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
+        """`afloop <les> <tekst>`: what one tells, besides the button, of how a lesson one was asked about ended."""
+        number, _, note = rest.strip().partition(" ")
+        number = number.lstrip("#")
+        if not number.isdigit() or not note.strip():
+            return Reply(t("checkback.note_usage", lang, p=ctx.prefix), ephemeral=True)
+        known = self.service.repo.checkback_note(int(number), ctx.person.platform, ctx.person.user_id, note.strip())
+        return Reply(t("checkback.noted" if known else "checkback.not_asked", lang, short_id=f"#{number}"),
+                     ephemeral=True)
 
     def _contact(self, rest: str, ctx: CommandContext, lang: str) -> Reply:
         words = rest.split()

@@ -53,6 +53,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "How did it end? {months} months ago you saved lesson {short_id} “{title}”, when its outcome was "
               "not known yet. Your answer is added to the lesson, dated, for others to see."},
     "checkback.thanks": {"nl": "Dank je, ik heb het bij de les gezet.", "en": "Thank you, I added it to the lesson."},
+    "checkback.tell_more": {"nl": "Wil je er meer over vertellen? {p}afloop {short_id} <wat er gebeurde, en waarom>",
+                            "en": "Want to tell more? {p}update {short_id} <what happened, and why>"},
+    "checkback.noted": {"nl": "Dank je, je toelichting staat bij les {short_id}, met de datum.",
+                        "en": "Thank you, your note is with lesson {short_id}, dated."},
+    "checkback.not_asked": {"nl": "Ik heb je niet gevraagd hoe les {short_id} afliep.",
+                            "en": "I did not ask you how lesson {short_id} ended."},
+    "checkback.note_usage": {"nl": "Gebruik: {p}afloop <lesnummer> <wat er gebeurde, en waarom>",
+                             "en": "Usage: {p}update <lesson number> <what happened, and why>"},
     "checkback.gone": {"nl": "Dit is al beantwoord, of niet aan jou gevraagd.",
                        "en": "This has been answered already, or was not asked of you."},
     "checkback.bad_outcome": {"nl": "Die uitkomst ken ik niet: {outcome}.",
@@ -317,6 +325,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}open [sluit <nr>]     – open vragen (jouw en in het netwerk); sluit een eigen vraag\n"
             "{p}introducties aan|uit  – mogen collega's via mij aan jou worden voorgesteld?\n"
             "{p}terugvragen aan|uit   – mag ik na drie en zes maanden vragen hoe je lessen afliepen?\n"
+            "{p}afloop <nr> <tekst>   – vertel hoe een les afliep waarnaar ik vroeg\n"
             "{p}meldingen uit|direct|dagelijks|wekelijks – hoe vaak je hoort van nieuwe lessen voor je vragen\n"
             "{p}contact <lesnummer>   – met wie je over een les kunt praten\n"
             "{p}contact overdragen <van> <naar> – geef lessen een nieuwe contactpersoon\n"
@@ -342,6 +351,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "{p}open [close <nr>]     – open questions (yours and the network's); close one of yours\n"
             "{p}introductions on|off  – may colleagues be introduced to you through me?\n"
             "{p}checkbacks on|off     – may I ask after three and six months how your lessons ended?\n"
+            "{p}update <no> <text>    – tell how a lesson I asked you about ended\n"
             "{p}notifications off|now|daily|weekly – how often you hear of new lessons for your questions\n"
             "{p}contact <lesson>      – who to talk to about a lesson\n"
             "{p}contact transfer <from> <to> – give lessons a new contact\n"

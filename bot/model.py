@@ -109,7 +109,8 @@ class Lesson:
     contact_active: bool = True
     why: str = ""  # why it worked, or did not
     conditions: str = ""  # under which conditions (size, mandate, budget, timing ...)
-    timeline: list[tuple[datetime, str]] = field(default_factory=list)  # check-back answers: (when, outcome)
+    # check-back answers: (when, outcome, what the contact told)
+    timeline: list[tuple[datetime, str, str]] = field(default_factory=list)
     session: tuple[str, datetime] | None = None  # (title, when) of the session whose discussion it came from
 
     @property

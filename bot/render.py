@@ -50,7 +50,9 @@ def timeline_text(lesson: Lesson, lang: str) -> str:
     """The latest check-back: "bijgewerkt 3 dec 2026: gelukt (loopt nog op 1 jun 2026)"."""
     if not lesson.timeline:
         return ""
-    steps = [f"{format_date(when, lang)}: {t(f'checkback.{outcome}', lang)}" for when, outcome in lesson.timeline]
+    steps = [f"{format_date(when, lang)}: " + " – ".join(part for part in (
+        t(f"checkback.{outcome}", lang) if outcome else "", f"“{note}”" if note else "") if part)
+        for when, outcome, note in lesson.timeline]
     return t("answer.timeline", lang, steps="; ".join(steps))
 
 

@@ -225,11 +225,17 @@ def test_months_later_the_contact_is_asked_how_it_ended_and_the_answer_joins_the
     assert f"#{lesson.id}" in asked[0] and not [m for m in chat.direct(BRAM) if "Hoe is het" in m]
     followups.run_once()  # asked once per period, whichever process looks
     assert len([m for m in chat.direct(ANNA) if "Hoe is het afgelopen" in m]) == 1
+    assert f"afloop #{lesson.id}" in asked[0]  # besides the buttons, a text of her own
     chat.choose(ANNA, "gelukt")
     wait_for(lambda: lessons(chat)[0].outcome.value == "worked")
+    chat.command(ANNA, PUBLIC, f"afloop #{lesson.id} Door de loting kwamen ook huurders en jongeren.")
+    assert wait_for(lambda: [p for p in chat.private(ANNA) if f"toelichting staat bij les #{lesson.id}" in p])
+    chat.command(BRAM, PUBLIC, f"afloop #{lesson.id} Ik weet het beter.")  # not asked: nothing added
+    assert wait_for(lambda: [p for p in chat.private(BRAM) if "niet gevraagd" in p])
     chat.ask(CEES, PUBLIC, "Heeft iemand een wijkbudget via loting geprobeerd?")
     answer = wait_for(lambda: [p for p in chat.public(PUBLIC) if "Asked later" in p or "Later nagevraagd" in p])
     assert "worked" in answer[0] or "gelukt" in answer[0]
+    assert "huurders en jongeren" in answer[0] and "Ik weet het beter" not in answer[0]
     chat.choose(ANNA, "mislukt")  # answered already: nothing changes
     wait_for(lambda: [p for p in chat.private(ANNA) if "al beantwoord" in p])
     assert lessons(chat)[0].outcome.value == "worked"

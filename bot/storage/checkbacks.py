@@ -58,18 +58,31 @@ class CheckbackStore:
             row.answered_at, row.outcome = utcnow(), outcome
             return True
 
-    def timelines(self, lesson_ids: list[int]) -> dict[int, list[tuple[datetime, str]]]:
-        """The dated answers per lesson, oldest first."""
+    def checkback_note(self, lesson_id: int, platform: str, user_id: str, note: str) -> bool:
+        """What the person asked about a lesson tells besides the button, kept with their latest check-back of
+        it (dated now if they had not pressed one); False when they were never asked about it."""
+        with self.db.session() as session:
+            row = session.scalars(select(CheckbackRow).where(
+                CheckbackRow.lesson_id == lesson_id, CheckbackRow.platform == platform,
+                CheckbackRow.user_id == user_id).order_by(CheckbackRow.period.desc()).limit(1)).first()
+            if row is None:
+                return False
+            row.note = note
+            row.answered_at = row.answered_at or utcnow()
+            return True
+
+    def timelines(self, lesson_ids: list[int]) -> dict[int, list[tuple[datetime, str, str]]]:
+        """The dated answers per lesson, oldest first: (when, outcome, what they told)."""
         if not lesson_ids:
             return {}
-        out: dict[int, list[tuple[datetime, str]]] = {}
+        out: dict[int, list[tuple[datetime, str, str]]] = {}
         with self.db.session() as session:
             for row in session.scalars(select(CheckbackRow).where(
                     CheckbackRow.lesson_id.in_(lesson_ids), CheckbackRow.answered_at.is_not(None))
                     .order_by(CheckbackRow.answered_at)):
                 answered = aware(row.answered_at)
                 if answered is not None:
-                    out.setdefault(row.lesson_id, []).append((answered, row.outcome))
+                    out.setdefault(row.lesson_id, []).append((answered, row.outcome, row.note or ""))
         return out
 
     def set_checkbacks(self, platform: str, user_id: str, on: bool) -> None:
@@ -86,7 +99,7 @@ class CheckbackStore:
     def checkbacks_of(self, platform: str, user_id: str) -> dict[str, object]:
         """For a person's export: the check-backs asked of them, their answers, and whether they opted out."""
         with self.db.session() as session:
-            asked = [{"lesson_id": row.lesson_id, "period": row.period, "answer": row.outcome}
+            asked = [{"lesson_id": row.lesson_id, "period": row.period, "answer": row.outcome, "note": row.note}
                      for row in session.scalars(select(CheckbackRow).where(CheckbackRow.platform == platform,
                                                                            CheckbackRow.user_id == user_id))]
         return {"asked": asked, "opted_out": not self.checkbacks_on(platform, user_id)}

@@ -182,6 +182,7 @@ class CheckbackRow(Base):
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")  # what they told besides the button
 
 
 class CheckbackOptOut(Base):

@@ -1,4 +1,5 @@
-"""Failures shared anonymously and the sessions that discuss them; learning circles, their members and rounds.
+"""Failures shared anonymously and the sessions that discuss them; learning circles, their members and rounds;
+what a contact tells of how a lesson ended besides the button.
 
 Revision ID: 0009
 Revises: 0008
@@ -14,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("checkbacks", sa.Column("note", sa.Text, nullable=False, server_default=""))
     op.create_table(
         "failure_sessions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -81,3 +83,4 @@ def downgrade() -> None:
     op.drop_table("circles")
     op.drop_table("anonymous_failures")
     op.drop_table("failure_sessions")
+    op.drop_column("checkbacks", "note")
