@@ -221,3 +221,41 @@ def test_an_open_question_reaches_the_colleague_whose_lesson_comes_close_as_ofte
     chat.ask(ANNA, PRIVATE, "Hoe krijg je jongeren aan tafel in de zorg?")  # asked in a private channel
     wait_for(lambda: len(chat.core.repo.open_questions()) == 3)
     assert not [m for m in chat.direct(CEES) + chat.direct(BRAM) if "in de zorg" in m]
+
+
+def test_a_circle_is_suggested_from_comparable_municipalities_that_share_the_theme(app):
+    from bot.groups import suggest_members
+    from bot.model import Source
+    from bot.service import CaptureRequest
+
+    people = {"anna": ("Zwolle", "jongeren"), "bram": ("Ede", "jongeren"), "cees": ("Deventer", "jongeren"),
+              "dirk": ("Zwolle", "jongeren"), "eva": ("Urk", "jongeren"), "fien": ("Ede", "energie")}
+    for n, (user, (place, theme)) in enumerate(people.items()):
+        ref = PersonRef("slack", user, user.title())
+        app.service.set_municipality(ref, place)
+        for m in range(2 if user == "dirk" else 1):
+            app.service.capture(CaptureRequest(text=f"Les {n}.{m} over {theme} in {place}. #{theme}",
+                                               source=Source("slack", "T", "C1", "algemeen", message_id=f"{n}-{m}"),
+                                               author=ref, captured_by=ref, contact=ref))
+    chosen = suggest_members(app.repo, "slack", theme="jongeren")
+    # very large municipalities are the most common size among those on the theme; Zwolle once (Dirk has more)
+    assert [(c.user_id, c.municipality, c.size_class) for c in chosen] == [
+        ("dirk", "Zwolle", "zeer groot"), ("bram", "Ede", "zeer groot"), ("cees", "Deventer", "zeer groot")]
+    assert [c.user_id for c in suggest_members(app.repo, "slack", theme="jongeren", size_class="middelgroot")] == [
+        "eva"]
+    assert [c.user_id for c in suggest_members(app.repo, "slack", theme="energie")] == ["fien"]
+    assert suggest_members(app.repo, "mattermost", theme="jongeren") == []
+
+
+@platforms("console")
+def test_a_coordinator_asks_who_would_make_a_circle(chat):
+    for user, place in ((ANNA, "Zwolle"), (BRAM, "Ede"), (DIRK, "Urk")):
+        chat.command(user, PUBLIC, f"gemeente {place}")
+        chat.say(user, PUBLIC, f"Jongerenraad in {place}: jongeren praten mee over de wijk. #jongeren")
+    chat.command(CEES, PUBLIC, "circle suggest theme=jongeren size=\"very large\"")
+    shown = chat.private(CEES)[-1]
+    assert "Suggestion for a circle (jongeren, very large)" in shown
+    assert "anna (Zwolle, very large; 1 lesson(s) on jongeren)" in shown and "bram (Ede" in shown
+    assert "dirk" not in shown
+    chat.command(CEES, PUBLIC, 'circle new "Jongeren" members=anna,bram')  # too few for a circle
+    assert "A circle has 4 to 8 people; you named 2." in chat.private(CEES)[-1]

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from bot.bootstrap import App
 from bot.chat import ChatMessage, Conversation, Place, fill
 from bot.commands import person_from_name
+from bot.followup import FollowUps
 from bot.messages import t
 from bot.model import Answer, Asker, Hit, Lesson, PersonRef, Source, Visibility
 from bot.render import render_answer
@@ -172,10 +173,9 @@ class ConsoleAdapter:
                 self._reply(line.rstrip("\n"))
 
     def _reply(self, line: str) -> None:
-        try:  # answers to console questions that lessons saved by the chat bots gave meanwhile
-            self.app.service.deliver_pending(PLATFORM)
-        except Exception:
-            log.exception("console: delivering pending answers failed")
+        # what came due meanwhile, as a chat platform's process does every few seconds: answers that lessons
+        # saved by the chat bots gave console questions, check-backs, bundles, sessions and circle rounds
+        FollowUps(self.app.service, PLATFORM).run_once()
         if self.handle(line):
             self._write("")
 
