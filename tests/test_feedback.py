@@ -94,7 +94,8 @@ def test_introductions_and_check_backs_are_in_a_persons_export_and_go_with_forge
     held = app.repo.person_data("console", ANNA.user_id)
     assert held["introductions"] == [{"lesson_id": lesson.id, "asked_by_you": False, "status": "asked",
                                       "asked_at": held["introductions"][0]["asked_at"], "your_reason": ""}]
-    assert held["checkbacks"] == {"asked": [{"lesson_id": lesson.id, "period": 1, "answer": ""}], "opted_out": False}
+    assert held["checkbacks"] == {"asked": [{"lesson_id": lesson.id, "period": 1, "answer": "", "note": ""}],
+                                  "opted_out": False}
     assert app.repo.person_data("console", BRAM.user_id)["introductions"][0]["asked_by_you"] is True
     app.service.forget(ANNA)
     held = app.repo.person_data("console", ANNA.user_id)
