@@ -107,3 +107,12 @@ def test_process_benchmark_measures_one_process_against_one_per_platform(tmp_pat
     report = json.loads(out.read_text())
     assert [row["processes"] for row in report["rows"]] == [1, 2]
     assert all(row["rss_mb"] > 0 for row in report["rows"]) and "MB less" in printed
+
+
+def test_word_index_benchmark_loads_in_a_fresh_process_and_searches(tmp_path):
+    out = tmp_path / "words.json"
+    printed = run("word_indexes.py", "--lessons", "1000", "--questions", "20", "--json", str(out))
+    row = json.loads(out.read_text())["sizes"][0]
+    assert row["lessons"] == 1000 and row["postings_per_lesson"] > 10
+    assert row["search_p99_ms"] >= row["search_p50_ms"] > 0 and row["load_s"] > 0 and row["rss_mb"] > 0
+    assert "bytes_per_lesson" in printed

@@ -1,10 +1,14 @@
-"""BM25 over a sparse matrix that takes additions and removals one lesson at a time.
+"""BM25 over sparse term counts that take additions and removals one lesson at a time.
 
-Scoring is vectorised: the term weights of all lessons live in a sparse matrix (scipy), so a query
-costs a few sparse column sums whatever the collection size. Each lesson keeps its term columns and
-counts as two small arrays, so (re)building the matrix, saving and loading are array operations, not
-a walk over every posting. Lessons added or removed since the build are scored from their own arrays,
-and the matrix is rebuilt once enough of them have gathered, so a capture never waits for a rebuild.
+The BM25 term weights of all lessons live in one column-major sparse matrix (rows are lessons sorted by id,
+columns are terms, values the saturated term frequency in 16-bit steps): a query is one sparse product over
+the few columns of its terms, whatever the collection size. Nothing else is kept per lesson but its id,
+length, length norm and whether it is still current, so memory is about six bytes per (lesson, term) pair;
+a term's count is recovered from its weight and the lesson's norm when the matrix is rebuilt. Lessons
+added since the build sit in a small matrix of their own and are scored the same way; a removed lesson is
+masked at once and leaves the matrix at the next build, which happens once enough lessons have changed, so a
+capture never waits for it.
+Saving writes the counts; loading computes the weights from them in one vectorised step.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from collections.abc import Collection, Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
-REBUILD_AFTER = 2000  # changed lessons before the matrix is rebuilt (their scores are exact meanwhile)
+REBUILD_AFTER = 2000  # lessons added since the build before the matrix is rebuilt (scored exactly meanwhile)
+MAX_COUNT = 64  # a term's count in one lesson is capped here (BM25 has saturated: 64 and 200 differ by 1%)
+LEVELS = 65_535  # a weight is kept as uint16 steps of (k1 + 1) / LEVELS: 1/65,535 of the largest weight
 
 
 class BM25Index:
@@ -26,22 +32,30 @@ class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # lesson -> (sorted columns, uint16 counts)
-        self._doc_len: dict[int, int] = {}
         self._columns: dict[str, int] = {}  # term -> column; kept across builds
-        self._df = np.zeros(1024, dtype=np.int32)  # lessons per column
+        self._df = np.zeros(1024, dtype=np.int32)  # current lessons per column
         self._total_len = 0
-        # the matrix: rows are lessons (`_rows`), columns terms; values are BM25 term weights
-        self._matrix: sparse.csc_matrix | None = None
-        self._rows: np.ndarray = np.zeros(0, dtype=np.int64)
-        self._row_of: dict[int, int] = {}
-        self._stale: set[int] = set()  # lessons changed since the matrix was built
+        self._count = 0
+        # the built part: BM25 weights per (lesson row, term column); rows sorted by lesson id
+        self._tf: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=np.uint16)
+        self._rows = np.zeros(0, dtype=np.int64)
+        self._lengths = np.zeros(0, dtype=np.float32)
+        self._norms = np.zeros(0, dtype=np.float32)  # k1 (1 - b + b len/avg) with the average of the build
+        self._alive = np.zeros(0, dtype=bool)
+        self._dead: list[int] = []  # rows removed whose terms still count in `_df`
+        # lessons added since the build: (sorted columns, counts), and their weights once asked for
+        self._fresh: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._fresh_built: tuple[np.ndarray, sparse.csc_matrix] | None = None
 
     def __len__(self) -> int:
-        return len(self._doc_len)
+        return self._count
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._doc_len
+        return doc_id in self._fresh or (isinstance(doc_id, int) and self._row(doc_id) is not None)
+
+    def _row(self, doc_id: int) -> int | None:
+        i = int(np.searchsorted(self._rows, doc_id))
+        return i if i < len(self._rows) and self._rows[i] == doc_id and self._alive[i] else None
 
     def _column(self, term: str) -> int:
         column = self._columns.get(term)
@@ -51,106 +65,152 @@ class BM25Index:
                 self._df = np.concatenate([self._df, np.zeros(len(self._df), dtype=np.int32)])
         return column
 
+    # -- changes ---------------------------------------------------------------------------------
     def add(self, doc_id: int, terms: Iterable[str]) -> None:
         """Index a document, replacing an earlier version with the same id."""
         self.remove(doc_id)
         counts = Counter(terms)
         columns = np.fromiter((self._column(t) for t in counts), dtype=np.int32, count=len(counts))
-        values = np.fromiter((min(c, 65_535) for c in counts.values()), dtype=np.uint16, count=len(counts))
+        values = np.fromiter((min(c, MAX_COUNT) for c in counts.values()), dtype=np.uint16, count=len(counts))
         order = np.argsort(columns)
-        self._docs[doc_id] = (columns[order], values[order])
+        self._fresh[doc_id] = (columns[order], values[order])
+        self._fresh_built = None
         self._df[columns] += 1
-        length = sum(counts.values())
-        self._doc_len[doc_id] = length
-        self._total_len += length
-        self._stale.add(doc_id)
+        self._total_len += int(values.sum())
+        self._count += 1
 
     def remove(self, doc_id: int) -> None:
-        entry = self._docs.pop(doc_id, None)
-        if entry is None:
+        entry = self._fresh.pop(doc_id, None)
+        if entry is not None:
+            self._fresh_built = None
+            self._df[entry[0]] -= 1
+            self._total_len -= int(entry[1].sum())
+            self._count -= 1
             return
-        self._df[entry[0]] -= 1
-        self._total_len -= self._doc_len.pop(doc_id)
-        self._stale.add(doc_id)
+        row = self._row(doc_id)
+        if row is None:
+            return
+        self._alive[row] = False
+        self._dead.append(row)
+        self._fresh_built = None  # the average length changed
+        self._total_len -= int(self._lengths[row])
+        self._count -= 1
 
+    def _settle(self) -> None:
+        """Take the terms of removed rows out of the document frequencies (one pass for all of them)."""
+        if not self._dead:
+            return
+        gone = self._tf[np.asarray(self._dead, dtype=np.int64), :]
+        self._df[:gone.shape[1]] -= np.diff(gone.indptr).astype(np.int32)
+        self._dead = []
+
+    def _rebuild(self) -> None:
+        """One matrix of every current lesson again, weighted with today's average length: the built rows
+        still alive (their counts recovered from their weights) and the fresh ones."""
+        self._settle()
+        ids, rows, lengths = self._counts()
+        order = np.argsort(ids, kind="stable")
+        self._rows, self._lengths = ids[order], lengths[order]
+        self._norms = self._norm(self._lengths)
+        self._tf = self._weighted(rows[order], self._norms).tocsc()
+        self._alive = np.ones(len(order), dtype=bool)
+        self._fresh, self._fresh_built = {}, None
+
+    def _counts(self) -> tuple[np.ndarray, sparse.csr_matrix, np.ndarray]:
+        """(ids, counts per row, lengths) of every current lesson, built rows first."""
+        width = len(self._columns)
+        kept = np.flatnonzero(self._alive)
+        old = self._tf[kept, :].tocsr() if len(kept) else sparse.csr_matrix((0, width), dtype=np.uint16)
+        old.resize((len(kept), width))
+        norms = np.repeat(self._norms[kept], np.diff(old.indptr))
+        weights = old.data.astype(np.float64) * (self.k1 + 1) / LEVELS
+        counts = np.rint(weights * norms / (self.k1 + 1 - weights)).astype(np.uint16)
+        old = sparse.csr_matrix((counts, old.indices, old.indptr), shape=old.shape)
+        ids, sizes, cols, fresh_counts = self._fresh_arrays()
+        new = sparse.csr_matrix((fresh_counts, cols, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)),
+                                shape=(len(ids), width), dtype=np.uint16)
+        lengths = np.concatenate([self._lengths[kept], np.asarray(new.sum(axis=1)).ravel().astype(np.float32)])
+        return (np.concatenate([self._rows[kept], ids]), sparse.vstack([old, new], format="csr", dtype=np.uint16),
+                lengths)
+
+    def _norm(self, lengths: np.ndarray) -> np.ndarray:
+        return (self.k1 * (1 - self.b + self.b * lengths / self._avg_len())).astype(np.float32)
+
+    def _weighted(self, counts: sparse.csr_matrix, norms: np.ndarray) -> sparse.csr_matrix:
+        """BM25's saturated term frequency, tf (k1 + 1) / (tf + norm), for every count, in uint16 steps of
+        (k1 + 1) / LEVELS (never 0: a term a lesson holds always counts)."""
+        tf = counts.data.astype(np.float64)
+        each = np.repeat(norms.astype(np.float64), np.diff(counts.indptr))
+        steps = np.maximum(np.rint(tf / (tf + each) * LEVELS), 1).astype(np.uint16)
+        return sparse.csr_matrix((steps, counts.indices, counts.indptr), shape=counts.shape, dtype=np.uint16)
+
+    def _fresh_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        parts = list(self._fresh.values())
+        ids = np.fromiter(self._fresh, dtype=np.int64, count=len(self._fresh))
+        sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+        cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
+        counts = np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.uint16)
+        return ids, sizes, cols, counts
+
+    def _fresh_matrix(self) -> tuple[np.ndarray, sparse.csc_matrix]:
+        """(ids, weights) of the lessons added since the build, weighted once per change."""
+        if self._fresh_built is None:
+            ids, sizes, cols, counts = self._fresh_arrays()
+            indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            matrix = sparse.csr_matrix((counts, cols, indptr), shape=(len(ids), len(self._columns)),
+                                       dtype=np.uint16)
+            lengths = np.asarray(matrix.sum(axis=1)).ravel().astype(np.float32)
+            self._fresh_built = (ids, self._weighted(matrix, self._norm(lengths)).tocsc())
+        return self._fresh_built
+
+    # -- scoring ---------------------------------------------------------------------------------
     def _df_of(self, term: str) -> int:
         column = self._columns.get(term)
         return int(self._df[column]) if column is not None else 0
 
     def idf(self, term: str) -> float:
         df = self._df_of(term)
-        return math.log(1.0 + (len(self._doc_len) - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (self._count - df + 0.5) / (df + 0.5))
 
     def _avg_len(self) -> float:
-        return (self._total_len / len(self._doc_len)) if self._doc_len else 1.0
+        return (self._total_len / self._count) if self._count else 1.0
 
-    def _rebuild(self) -> None:
-        ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
-        parts = list(self._docs.values())
-        sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
-        cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
-        tf = (np.concatenate([t for _, t in parts]) if parts else np.zeros(0, dtype=np.uint16)).astype(np.float32)
-        lengths = np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.float32, count=len(ids))
-        norm = self.k1 * (1 - self.b + self.b * lengths / self._avg_len())
-        values = tf * (self.k1 + 1) / (tf + np.repeat(norm, sizes))
-        # Rows arrive grouped by lesson with unique, sorted columns: build CSR directly (no sort, no
-        # duplicate summing) and let scipy transpose the layout to columns in one linear pass.
-        indptr = np.concatenate([[0], np.cumsum(sizes)])
-        self._matrix = sparse.csr_matrix((values.astype(np.float32), cols, indptr),
-                                         shape=(len(ids), len(self._columns))).tocsc()
-        self._rows = ids
-        self._row_of = {int(doc): i for i, doc in enumerate(ids)}
-        self._stale = set()
+    def _scores(self, weights: sparse.csc_matrix, cols: np.ndarray, idf: np.ndarray) -> np.ndarray:
+        """BM25 of every row for query columns `cols` weighted idf x query count: one sparse product."""
+        inside = cols < weights.shape[1]
+        if not inside.any() or not weights.shape[0]:
+            return np.zeros(weights.shape[0], dtype=np.float32)
+        scale = np.float32((self.k1 + 1) / LEVELS)
+        return np.asarray(weights[:, cols[inside]] @ (idf[inside] * scale).astype(np.float32)).ravel()
 
     def search(self, terms: Iterable[str], k: int = 50,
                allowed: Collection[int] | None = None) -> list[tuple[int, float]]:
         """The `k` best documents for these query terms, best first; only `allowed` ids when given."""
-        if not self._doc_len:
+        if not self._count:
             return []
-        if self._matrix is None or len(self._stale) > REBUILD_AFTER:
+        if len(self._fresh) > REBUILD_AFTER:
             self._rebuild()
-        assert self._matrix is not None
+        self._settle()
         weights = {self._columns[t]: self.idf(t) * qtf for t, qtf in Counter(terms).items() if self._df_of(t)}
-        ids = np.zeros(0, dtype=np.int64)
-        found = np.zeros(0, dtype=np.float32)
         if not weights:
             return []
-        built = [(c, w) for c, w in weights.items() if c < self._matrix.shape[1]]
-        if built:
-            picked = self._matrix[:, [c for c, _ in built]]
-            dense = np.asarray(picked @ np.asarray([w for _, w in built], dtype=np.float32)).ravel()
-            stale_rows = [self._row_of[d] for d in self._stale if d in self._row_of]
-            if stale_rows:
-                dense[stale_rows] = 0.0  # scored below, from their own arrays
-            if allowed is not None:
-                dense[~np.isin(self._rows, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))] = 0.0
-            top = np.argpartition(-dense, min(k, len(dense) - 1))[:k] if len(dense) > k else np.arange(len(dense))
-            top = top[dense[top] > 0]
-            ids, found = self._rows[top], dense[top]
-        if self._stale:  # changed since the build: scored exactly from their own arrays
-            query_cols = np.fromiter(weights, dtype=np.int32, count=len(weights))
-            query_w = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
-            order = np.argsort(query_cols)
-            query_cols, query_w = query_cols[order], query_w[order]
-            avg_len = self._avg_len()
-            extra_ids, extra_scores = [], []
-            for doc in self._stale:
-                entry = self._docs.get(doc)
-                if entry is None or (allowed is not None and doc not in allowed):
-                    continue
-                cols, tf = entry
-                hit = np.isin(cols, query_cols)
-                if not hit.any():
-                    continue
-                tf_hit = tf[hit].astype(np.float64)
-                norm = self.k1 * (1 - self.b + self.b * self._doc_len[doc] / avg_len)
-                w = query_w[np.searchsorted(query_cols, cols[hit])]
-                extra_ids.append(doc)
-                extra_scores.append(float((w * tf_hit * (self.k1 + 1) / (tf_hit + norm)).sum()))
-            if extra_ids:
-                ids = np.concatenate([ids, np.asarray(extra_ids, dtype=np.int64)])
-                found = np.concatenate([found, np.asarray(extra_scores, dtype=np.float32)])
-        order = np.lexsort((ids, -found.astype(np.float64)))[:k]
+        cols = np.fromiter(weights, dtype=np.int64, count=len(weights))
+        values = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
+        wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed)) if allowed is not None else None
+        found_ids, found_scores = [], []
+        fresh_ids, fresh_weights = self._fresh_matrix()
+        for ids, weights_of, alive in ((self._rows, self._tf, self._alive), (fresh_ids, fresh_weights, None)):
+            scores = self._scores(weights_of, cols, values)
+            if alive is not None:
+                scores[~alive] = 0.0
+            if wanted is not None:
+                scores[~np.isin(ids, wanted)] = 0.0
+            top = np.argpartition(-scores, k)[:k] if len(scores) > k else np.arange(len(scores))
+            top = top[scores[top] > 0]
+            found_ids.append(ids[top])
+            found_scores.append(scores[top])
+        ids, found = np.concatenate(found_ids), np.concatenate(found_scores).astype(np.float64)
+        order = np.lexsort((ids, -found))[:k]
         return [(int(i), float(s)) for i, s in zip(ids[order], found[order], strict=True)]
 
     def coverage(self, terms: Iterable[str], doc_id: int) -> float:
@@ -159,40 +219,50 @@ class BM25Index:
 
     def coverages(self, terms: Iterable[str], doc_ids: Sequence[int]) -> list[float]:
         """`coverage` for several documents, with the query's idf computed once."""
-        known = [(self._columns[t], self.idf(t)) for t in set(terms) if t in self._columns]
-        total = sum(self.idf(t) for t in set(terms))
-        if total <= 0 or not known:
+        self._settle()
+        unique = set(terms)
+        known = [(self._columns[t], self.idf(t)) for t in unique if t in self._columns]
+        total = sum(self.idf(t) for t in unique)
+        if total <= 0 or not known or not doc_ids:
             return [0.0] * len(doc_ids)
-        cols = np.asarray([c for c, _ in known], dtype=np.int32)
+        cols = np.asarray([c for c, _ in known], dtype=np.int64)
         idf = np.asarray([w for _, w in known], dtype=np.float64)
-        out = []
-        for doc_id in doc_ids:
-            entry = self._docs.get(doc_id)
-            out.append(float(idf[np.isin(cols, entry[0])].sum()) / total if entry is not None else 0.0)
-        return out
+        held = np.zeros((len(doc_ids), len(cols)), dtype=bool)
+        rows = [self._row(doc) for doc in doc_ids]
+        built = [(n, row) for n, row in enumerate(rows) if row is not None]
+        inside = cols < self._tf.shape[1]
+        if built and inside.any():  # the query's columns first (few postings), then the lessons' rows of them
+            targets = np.asarray([row for _, row in built], dtype=np.int64)
+            present = self._tf[:, cols[inside]][targets, :].toarray() != 0
+            held[np.ix_(np.asarray([n for n, _ in built], dtype=np.int64), np.flatnonzero(inside))] = present
+        for n, doc in enumerate(doc_ids):
+            entry = self._fresh.get(doc)
+            if entry is not None:
+                held[n] = np.isin(cols, entry[0])
+        return [float(x) / total for x in held.astype(np.float64) @ idf]
 
     # -- persistence -----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """The index as one .npz blob (vocabulary, and each lesson's columns and counts). Only the terms some
         lesson still holds are written: a deleted or erased lesson's words do not stay in the saved file."""
-        ids = np.fromiter(self._docs, dtype=np.int64, count=len(self._docs))
-        parts = list(self._docs.values())
-        sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
-        cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int32)
+        self._settle()
+        ids, rows, lengths = self._counts()
         terms = list(self._columns)
         live = np.flatnonzero(self._df[:len(terms)] > 0)
         renumber = np.full(max(len(terms), 1), -1, dtype=np.int32)
         renumber[live] = np.arange(len(live), dtype=np.int32)
+        cols = rows.indices.astype(np.int32)
         buffer = io.BytesIO()
-        np.savez(buffer, ids=ids, sizes=sizes, cols=renumber[cols] if len(cols) else cols,
-                 counts=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.uint16),
-                 lengths=np.fromiter((self._doc_len[d] for d in self._docs), dtype=np.int64, count=len(ids)),
+        np.savez(buffer, ids=ids, sizes=np.diff(rows.indptr).astype(np.int64),
+                 cols=renumber[cols] if len(cols) else cols, counts=rows.data.astype(np.uint16),
+                 lengths=lengths.astype(np.int64),
                  terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
                  params=np.asarray([self.k1, self.b]))
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BM25Index:
+        """The saved counts, weighted in one step: no per-lesson work."""
         with np.load(io.BytesIO(data)) as saved:
             k1, b = saved["params"].tolist()
             index = cls(k1, b)
@@ -200,10 +270,16 @@ class BM25Index:
             index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
             ids, sizes, cols, counts = saved["ids"], saved["sizes"], saved["cols"], saved["counts"]
             lengths = saved["lengths"]
-        bounds = np.cumsum(sizes)[:-1]
-        index._docs = dict(zip(ids.tolist(), zip(np.split(cols, bounds), np.split(counts, bounds), strict=True),
-                               strict=True)) if len(ids) else {}
-        index._doc_len = dict(zip(ids.tolist(), lengths.tolist(), strict=True))
-        index._total_len = int(lengths.sum())
-        index._df = np.bincount(cols, minlength=max(1024, len(index._columns))).astype(np.int32)
+        width = len(index._columns)
+        index._count, index._total_len = len(ids), int(lengths.sum())
+        index._df = np.bincount(cols, minlength=max(1024, width)).astype(np.int32)
+        rows = sparse.csr_matrix((np.minimum(counts, MAX_COUNT).astype(np.uint16), cols.astype(np.int32),
+                                  np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)), shape=(len(ids), width))
+        order = np.argsort(ids, kind="stable")
+        if len(order) and np.any(order != np.arange(len(order))):
+            rows = rows[order]
+        index._rows, index._lengths = ids.astype(np.int64)[order], lengths.astype(np.float32)[order]
+        index._norms = index._norm(index._lengths)
+        index._tf = index._weighted(rows, index._norms).tocsc()
+        index._alive = np.ones(len(ids), dtype=bool)
         return index
