@@ -101,3 +101,23 @@ def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_
     assert [round(s, 5) for _, s in after] == [round(s, 5) for _, s in expected]
     assert loaded.coverages(["jongeren", "stemmen"], [1, 4, 3]) == index.coverages(["jongeren", "stemmen"], [1, 4, 3])
     assert 2 not in loaded and len(loaded) == 4
+
+
+def test_a_question_asked_again_in_another_spelling_is_embedded_once():
+    from bot.search.embedder import HashingEmbedder
+    from bot.search.question_vectors import QuestionVectors
+
+    embedded: list[str] = []
+
+    class Counting(HashingEmbedder):
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            embedded.extend(texts)
+            return super().embed_queries(texts)
+
+    vectors = QuestionVectors(Counting())
+    first = vectors.get(["Heeft iemand een jongerenraad geprobeerd?"])
+    again = vectors.get(["heeft iemand  een jongerenraad geprobeerd", "Heeft iemand een jongerenraad geprobeerd?!"])
+    assert embedded == ["Heeft iemand een jongerenraad geprobeerd?"]
+    assert np.array_equal(first[0], again[0]) and np.array_equal(again[0], again[1])
+    vectors.get(["Heeft iemand een jongerenpanel geprobeerd?"])  # another question is another question
+    assert len(embedded) == 2
