@@ -116,3 +116,11 @@ def test_word_index_benchmark_loads_in_a_fresh_process_and_searches(tmp_path):
     assert row["lessons"] == 1000 and row["postings_per_lesson"] > 10
     assert row["search_p99_ms"] >= row["search_p50_ms"] > 0 and row["load_s"] > 0 and row["rss_mb"] > 0
     assert "bytes_per_lesson" in printed
+
+
+def test_question_embedding_benchmark_reports_chat_length_and_long_questions(tmp_path):
+    out = tmp_path / "embed.json"
+    run("embed_questions.py", "--embedder", "fake", "--limit", "30", "--json", str(out))
+    rows = {row["questions"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["chat (8-25 words)"]["words (median)"] <= 25 < rows["long (over 25 words)"]["words (median)"]
+    assert all(row["p99 ms"] >= row["p50 ms"] > 0 and row["count"] == 30 for row in rows.values())
