@@ -14,7 +14,7 @@ from bot.bootstrap import bootstrap
 from bot.importer import import_file
 from bot.model import Filters
 from bot.search import dense as dense_module
-from bot.search.dense import FLAT, IVF_SQ8, DenseIndex, Layout, choose_layout
+from bot.search.dense import FLAT, FLAT_SQ8, IVF_SQ8, DenseIndex, Layout, choose_layout
 from bot.search.embedder import HashingEmbedder
 
 
@@ -27,15 +27,44 @@ def clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
 
 
 def test_layout_is_exact_below_the_threshold_and_ivf_above_it_without_flapping():
-    assert choose_layout(199_999).structure == FLAT
+    assert choose_layout(19_999).structure == FLAT
+    assert choose_layout(20_000).structure == choose_layout(199_999).structure == FLAT_SQ8
     big = choose_layout(1_000_000)
     assert big.structure == IVF_SQ8 and big.nlist == 4096 and 0 < big.nprobe < big.nlist
     # Just under the threshold an approximate index stays approximate; far under it, it goes back.
     at_switch = choose_layout(200_000)
     assert choose_layout(150_000, at_switch) == at_switch
-    assert choose_layout(90_000, at_switch).structure == FLAT
+    assert choose_layout(90_000, at_switch).structure == FLAT_SQ8
+    # 8-bit codes go back to float32 only well below their threshold
+    assert choose_layout(15_000, Layout(FLAT_SQ8)).structure == FLAT_SQ8
+    assert choose_layout(9_000, Layout(FLAT_SQ8)).structure == FLAT
+    # a low approximate threshold (LEERKRING_APPROXIMATE_FROM) leaves no room for the 8-bit full scan
+    assert choose_layout(5_000, approximate_from=10_000).structure == FLAT
     # Grown fourfold since its cells were trained: retrained with more cells.
     assert choose_layout(1_200_000, at_switch).nlist > at_switch.nlist
+
+
+def test_the_8_bit_full_scan_finds_what_float32_finds_and_supports_edits(tmp_path: Path):
+    vectors = clustered(6000)
+    ids = np.arange(1000, 7000)
+    exact = DenseIndex.build(64, ids, vectors, Layout())
+    coded = DenseIndex.build(64, ids, vectors, Layout(FLAT_SQ8))
+    noisy = vectors[:50] + 0.2 * np.random.default_rng(1).normal(size=(50, 64))
+    queries = (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+    overlap = [len({i for i, _ in exact.search(q, 10)} & {i for i, _ in coded.search(q, 10)}) / 10 for q in queries]
+    assert np.mean(overlap) >= 0.95
+    assert coded.nbytes() < exact.nbytes() / 3  # a byte per dimension instead of four
+    coded.remove([1000])
+    coded.upsert([1002], -vectors[2:3])
+    assert len(coded) == 5999 and 1000 not in set(coded.ids().tolist())
+    assert coded.search(-vectors[2], 1)[0][0] == 1002
+    assert [i for i, _ in coded.search(vectors[5], 3, allowed={1005, 1006})] == [1005, 1006]
+    coded.save(tmp_path, "model", revision=3)
+    loaded, manifest = DenseIndex.load(tmp_path, "model", 64)  # type: ignore[misc]
+    assert manifest.structure == FLAT_SQ8 and loaded.structure == FLAT_SQ8 and len(loaded) == 5999
+    assert loaded.search(-vectors[2], 1)[0][0] == 1002
+    back_ids, back = loaded.all_vectors()
+    assert len(back_ids) == 5999 and np.allclose(back[list(back_ids).index(1500)], vectors[500], atol=0.02)
 
 
 def test_ivf_finds_nearly_what_exact_search_finds_and_supports_edits(tmp_path: Path):

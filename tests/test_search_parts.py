@@ -121,3 +121,47 @@ def test_a_question_asked_again_in_another_spelling_is_embedded_once():
     assert np.array_equal(first[0], again[0]) and np.array_equal(again[0], again[1])
     vectors.get(["Heeft iemand een jongerenpanel geprobeerd?"])  # another question is another question
     assert len(embedded) == 2
+
+
+def test_bm25_saved_with_built_fresh_and_removed_lessons_loads_as_it_was_and_forgets_erased_words():
+    import random
+
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(200)]
+    index = BM25Index()
+    for doc in range(1, 500):
+        index.add(doc, rng.choices(vocab, k=rng.randint(3, 40)))
+    index.search(["w1"])  # the matrix is built
+    for doc in rng.sample(range(1, 500), 50):
+        index.remove(doc)  # masked in the matrix
+    for doc in range(600, 650):
+        index.add(doc, rng.choices(vocab, k=10))  # fresh, beside the matrix
+    index.add(5000, ["geheimwoord", "w1"])
+    index.remove(5000)
+    loaded = BM25Index.from_bytes(index.to_bytes())
+    assert "geheimwoord" not in loaded._columns and len(loaded) == len(index) == 499
+    index.search(["w1"], 5)
+    index._rebuild()  # nothing fresh, nothing removed: the matrix alone
+    assert BM25Index.from_bytes(index.to_bytes()).search(["w1", "w2"], 20) == index.search(["w1", "w2"], 20)
+    for _ in range(100):
+        terms = rng.sample(vocab, 3)
+        assert loaded.search(terms, 15) == index.search(terms, 15)
+        shown = [doc for doc, _ in index.search(terms, 5)]
+        assert loaded.coverages(terms, shown) == index.coverages(terms, shown)
+
+
+def test_bm25_reads_an_index_saved_in_the_first_format():
+    import io
+
+    words = "jongeren wijkbudget stemmen".split()
+    buffer = io.BytesIO()  # every lesson's columns and counts, as the first format wrote them
+    np.savez(buffer, ids=np.asarray([2, 1]), sizes=np.asarray([2, 1]), cols=np.asarray([0, 1, 2], dtype=np.int32),
+             counts=np.asarray([1, 2, 1], dtype=np.uint16), lengths=np.asarray([3, 1]),
+             terms=np.frombuffer("\n".join(words).encode(), dtype=np.uint8), params=np.asarray([1.2, 0.75]))
+    old = BM25Index.from_bytes(buffer.getvalue())
+    fresh = BM25Index()
+    fresh.add(2, ["jongeren", "wijkbudget", "wijkbudget"])
+    fresh.add(1, ["stemmen"])
+    for terms in (["jongeren"], ["wijkbudget", "stemmen"]):
+        assert [d for d, _ in old.search(terms)] == [d for d, _ in fresh.search(terms)]
+        assert [round(s, 4) for _, s in old.search(terms)] == [round(s, 4) for _, s in fresh.search(terms)]

@@ -8,7 +8,7 @@ a term's count is recovered from its weight and the lesson's norm when the matri
 added since the build sit in a small matrix of their own and are scored the same way; a removed lesson is
 masked at once and leaves the matrix at the next build, which happens once enough lessons have changed, so a
 capture never waits for it.
-Saving writes the counts; loading computes the weights from them in one vectorised step.
+Saving writes the matrix as it is; loading reads it straight back.
 """
 
 from __future__ import annotations
@@ -243,43 +243,74 @@ class BM25Index:
 
     # -- persistence -----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
-        """The index as one .npz blob (vocabulary, and each lesson's columns and counts). Only the terms some
-        lesson still holds are written: a deleted or erased lesson's words do not stay in the saved file."""
+        """The index as one .npz blob: the matrix as it is (its columns, rows, weights and norms) and the
+        counts of the lessons added since it was built. Only lessons still current and the terms some lesson
+        still holds are written: a deleted or erased lesson's words do not stay in the saved file."""
+        if len(self._fresh) > REBUILD_AFTER:  # many added (a first indexing): saved as the matrix they make
+            self._rebuild()
         self._settle()
-        ids, rows, lengths = self._counts()
         terms = list(self._columns)
         live = np.flatnonzero(self._df[:len(terms)] > 0)
         renumber = np.full(max(len(terms), 1), -1, dtype=np.int32)
         renumber[live] = np.arange(len(live), dtype=np.int32)
-        cols = rows.indices.astype(np.int32)
+        kept = np.flatnonzero(self._alive)
+        built = self._tf[kept, :][:, live[live < self._tf.shape[1]]] if len(kept) else \
+            sparse.csc_matrix((0, 0), dtype=np.uint16)
+        ids, sizes, cols, counts = self._fresh_arrays()
         buffer = io.BytesIO()
-        np.savez(buffer, ids=ids, sizes=np.diff(rows.indptr).astype(np.int64),
-                 cols=renumber[cols] if len(cols) else cols, counts=rows.data.astype(np.uint16),
-                 lengths=lengths.astype(np.int64),
-                 terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
+        np.savez(buffer, format=np.asarray([2]), rows=self._rows[kept], lengths=self._lengths[kept].astype(np.int64),
+                 norms=self._norms[kept], indptr=built.indptr.astype(np.int64),
+                 indices=built.indices.astype(np.int32), steps=built.data.astype(np.uint16),
+                 fresh_ids=ids, fresh_sizes=sizes, fresh_cols=renumber[cols] if len(cols) else cols,
+                 fresh_counts=counts, terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
                  params=np.asarray([self.k1, self.b]))
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BM25Index:
-        """The saved counts, weighted in one step: no per-lesson work."""
+        """The saved matrix read straight back (no per-lesson work, no weighting), with the fresh lessons."""
         with np.load(io.BytesIO(data)) as saved:
             k1, b = saved["params"].tolist()
             index = cls(k1, b)
             terms = saved["terms"].tobytes().decode()
             index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
-            ids, sizes, cols, counts = saved["ids"], saved["sizes"], saved["cols"], saved["counts"]
-            lengths = saved["lengths"]
+            if "format" not in saved.files:  # the first format: every lesson's counts
+                return index._from_counts(saved["ids"], saved["sizes"], saved["cols"], saved["counts"],
+                                          saved["lengths"])
+            arrays = {name: saved[name] for name in saved.files}
         width = len(index._columns)
-        index._count, index._total_len = len(ids), int(lengths.sum())
-        index._df = np.bincount(cols, minlength=max(1024, width)).astype(np.int32)
+        index._rows, index._norms = arrays["rows"].astype(np.int64), arrays["norms"].astype(np.float32)
+        index._lengths = arrays["lengths"].astype(np.float32)
+        indptr = arrays["indptr"]
+        index._tf = sparse.csc_matrix((arrays["steps"], arrays["indices"], indptr),
+                                      shape=(len(index._rows), len(indptr) - 1))
+        index._alive = np.ones(len(index._rows), dtype=bool)
+        index._df = np.zeros(max(1024, width), dtype=np.int32)
+        index._df[:len(indptr) - 1] = np.diff(indptr)
+        index._count, index._total_len = len(index._rows), int(arrays["lengths"].sum())
+        bounds = np.cumsum(arrays["fresh_sizes"])[:-1]
+        fresh = zip(arrays["fresh_ids"].tolist(), np.split(arrays["fresh_cols"], bounds),
+                    np.split(arrays["fresh_counts"], bounds), strict=True) if len(arrays["fresh_ids"]) else ()
+        for doc, cols, counts in fresh:
+            index._fresh[int(doc)] = (cols.astype(np.int32), counts.astype(np.uint16))
+            index._df[cols] += 1
+            index._count += 1
+            index._total_len += int(counts.sum())
+        return index
+
+    def _from_counts(self, ids: np.ndarray, sizes: np.ndarray, cols: np.ndarray, counts: np.ndarray,
+                     lengths: np.ndarray) -> BM25Index:
+        """An index saved as every lesson's counts, weighted in one step."""
+        width = len(self._columns)
+        self._count, self._total_len = len(ids), int(lengths.sum())
+        self._df = np.bincount(cols, minlength=max(1024, width)).astype(np.int32)
         rows = sparse.csr_matrix((np.minimum(counts, MAX_COUNT).astype(np.uint16), cols.astype(np.int32),
                                   np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)), shape=(len(ids), width))
         order = np.argsort(ids, kind="stable")
         if len(order) and np.any(order != np.arange(len(order))):
             rows = rows[order]
-        index._rows, index._lengths = ids.astype(np.int64)[order], lengths.astype(np.float32)[order]
-        index._norms = index._norm(index._lengths)
-        index._tf = index._weighted(rows, index._norms).tocsc()
-        index._alive = np.ones(len(ids), dtype=bool)
-        return index
+        self._rows, self._lengths = ids.astype(np.int64)[order], lengths.astype(np.float32)[order]
+        self._norms = self._norm(self._lengths)
+        self._tf = self._weighted(rows, self._norms).tocsc()
+        self._alive = np.ones(len(ids), dtype=bool)
+        return self

@@ -91,10 +91,18 @@ def dump_meta(meta: dict[int, LessonMeta]) -> bytes:
 
 
 def load_meta(data: bytes) -> dict[int, LessonMeta]:
+    """The saved columns, with every repeated value (place, themes, channel, outcome) shared, not copied."""
     c = json.loads(data)
-    return {lesson_id: LessonMeta(code, municipality, province, size, frozenset(themes), Outcome(outcome),
-                                  datetime.fromisoformat(created), Visibility(visibility),
-                                  (channel[0], channel[1], channel[2]), language)
+    outcomes, visibilities = {o.value: o for o in Outcome}, {v.value: v for v in Visibility}
+    shared: dict[object, object] = {}
+
+    def one(value: object) -> object:
+        return shared.setdefault(value, value)
+
+    return {lesson_id: LessonMeta(one(code), one(municipality), one(province), one(size),  # type: ignore[arg-type]
+                                  one(frozenset(themes)), outcomes[outcome],  # type: ignore[arg-type]
+                                  datetime.fromisoformat(created), visibilities[visibility],
+                                  one((channel[0], channel[1], channel[2])), one(language))  # type: ignore[arg-type]
             for lesson_id, code, municipality, province, size, themes, outcome, created, visibility, channel, language
             in zip(c["id"], c["code"], c["municipality"], c["province"], c["size"], c["themes"], c["outcome"],
                    c["created"], c["visibility"], c["channel"], c["language"], strict=True)}
