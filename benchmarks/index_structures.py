@@ -23,7 +23,7 @@ import numpy as np
 from common import machine, pct, table, write_json
 from corpus import load
 
-from bot.search.dense import IVF_SQ8, DenseIndex, Layout, choose_layout
+from bot.search.dense import FLAT_SQ8, IVF_SQ8, DenseIndex, Layout, choose_layout
 
 K = 10
 
@@ -68,6 +68,12 @@ def run(corpus: Path, structures: list[str], nprobes: list[int]) -> dict[str, An
                     lambda q: [i for i, _ in exact.search(q, K)],
                     lambda q: [i for i, _ in exact.search(q, K, allowed)], None)
     layout = choose_layout(size, approximate_from=0)
+    if "flat-sq8" in structures:  # every vector scanned, 8 bits per dimension
+        started = time.perf_counter()
+        coded = DenseIndex.build(data.shape[1], ids, data, Layout(FLAT_SQ8))
+        measure("flat-sq8", time.perf_counter() - started, coded.nbytes(),
+                lambda q: [i for i, _ in coded.search(q, K)],
+                lambda q: [i for i, _ in coded.search(q, K, allowed)], truth)
     if "ivf-sq8" in structures:
         started = time.perf_counter()
         ivf = DenseIndex.build(data.shape[1], ids, data, Layout(IVF_SQ8, layout.nlist, layout.nprobe))
@@ -110,7 +116,7 @@ def run(corpus: Path, structures: list[str], nprobes: list[int]) -> dict[str, An
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--structures", default="ivf-sq8,ivf-flat,hnsw32-sq8")
+    parser.add_argument("--structures", default="flat-sq8,ivf-sq8,ivf-flat,hnsw32-sq8")
     parser.add_argument("--nprobe", default="16,32,48,64,96")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

@@ -139,8 +139,10 @@ def worker(args: argparse.Namespace) -> None:
 def cold_start(args: argparse.Namespace) -> None:
     """Start to first answer, in this fresh process: load the saved store, embed the question, answer."""
     from coldstart import first_answer
+    from common import rss_mb
 
     print(first_answer(args.system, args.work, args.embedder, args.question))
+    print(f"RSS {rss_mb():.1f}")  # what a restarted process holds once it has answered
 
 
 def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Path | None,
@@ -165,13 +167,15 @@ def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Pa
             out["systems"][system] = {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
             continue
         result = json.loads(line[7:])
-        starts = []
+        starts, resident = [], []
         for _ in range(cold_starts):
             started = time.perf_counter()
-            subprocess.run([sys.executable, __file__, "coldstart", "--system", system, *common,
-                            "--question", question], capture_output=True, check=True)
+            cold = subprocess.run([sys.executable, __file__, "coldstart", "--system", system, *common,
+                                   "--question", question], capture_output=True, text=True, check=True)
             starts.append(time.perf_counter() - started)
+            resident += [float(row[4:]) for row in cold.stdout.splitlines() if row.startswith("RSS ")]
         result["cold_start_s"] = round(min(starts), 2)
+        result["restarted_rss_mb"] = round(min(resident)) if resident else None
         out["systems"][system] = result
         subprocess.run(["rm", "-rf", str(work)], check=True)
     return out
@@ -190,7 +194,8 @@ def summary(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                          "embed p50": one["embed"]["p50"], "search p50": one["search"]["p50"],
                          "compose p50": one["compose"]["p50"], "8 clients p99": many["total"]["p99"],
                          "q/s (8)": many["per_second"], "capture share": r.get("capture", {}).get("share"),
-                         "cold s": r.get("cold_start_s"), "peak RSS MB": r["peak_rss_mb"],
+                         "cold s": r.get("cold_start_s"), "restarted RSS MB": r.get("restarted_rss_mb"),
+                         "peak RSS MB": r["peak_rss_mb"],
                          "index B/lesson": r["index_bytes_per_lesson"]})
     return rows
 

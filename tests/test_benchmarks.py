@@ -58,6 +58,7 @@ def test_speed_benchmark_measures_each_system_in_its_own_process(tmp_path):
         assert result["ask_1"]["questions"] == result["ask_8"]["questions"] == 24
         assert result["ask_1"]["total"]["p99"] >= result["ask_1"]["total"]["p50"] > 0
         assert result["cold_start_s"] > 0 and result["peak_rss_mb"] > 0 and result["index_bytes_per_lesson"] > 0
+        assert result["restarted_rss_mb"] > 0
         assert result["capture"]["captured_per_s"] > 0
     assert systems["leerkring"]["lessons"] == 1004  # the corpus plus the lessons captured one at a time
     assert systems["leerkring"]["structure"] == "flat-ip"
