@@ -139,10 +139,8 @@ def worker(args: argparse.Namespace) -> None:
 def cold_start(args: argparse.Namespace) -> None:
     """Start to first answer, in this fresh process: load the saved store, embed the question, answer."""
     from coldstart import first_answer
-    from common import rss_mb
 
-    print(first_answer(args.system, args.work, args.embedder, args.question))
-    print(f"RSS {rss_mb():.1f}")  # what a restarted process holds once it has answered
+    print(first_answer(args.system, args.work, args.embedder, args.question))  # ends with the process's RSS
 
 
 def run_size(size: int, systems: list[str], root: Path, embedder: str, cache: Path | None,
