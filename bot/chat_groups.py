@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.access import may_see_place
 from bot.capture import parse_lesson
-from bot.chat_port import ChatPort, Place
+from bot.chat_port import ChatPort, Place, command_prefix
 from bot.errors import InputError, LeerkringError, PermissionDenied
 from bot.groups import (
     CIRCLE_EVERY_DAYS,
@@ -360,7 +360,7 @@ class GroupFlows:
             for member in round_.circle.joined:
                 self.port.direct_message(self.port.person(member.user_id), t(
                     "circle.ask_takeaway", self.lang(member.user_id), name=round_.circle.name,
-                    round=round_.number + 1, p=self._prefix()))
+                    round=round_.number + 1, p=command_prefix(self.platform)))
             done += 1
         return done
 
@@ -377,9 +377,6 @@ class GroupFlows:
         result = self.service.capture(CaptureRequest(text=rest, source=source, author=person, captured_by=person,
                                                      contact=person, title=title))
         return t("circle.takeaway_saved", lang, short_id=result.lesson.short_id, name=circle.name)
-
-    def _prefix(self) -> str:
-        return "/" if self.platform == "console" else "/leerkring "
 
     # -- what is due -----------------------------------------------------------------------------
     def scheduled(self) -> int:

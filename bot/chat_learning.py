@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.chat_port import ChatPort, Place
+from bot.chat_port import ChatPort, Place, command_prefix
 from bot.commands import answered_notice
 from bot.errors import LeerkringError
 from bot.messages import t
@@ -166,7 +166,7 @@ class LearningFlows:
         """Months after a lesson whose outcome was not known: "how did it end?", to its contact privately."""
         lang = self.lang(user_id)
         months = round(self.core.settings.checkback_periods[period - 1] / 30)
-        prefix = "/" if self.platform == "console" else "/leerkring "
+        prefix = command_prefix(self.platform)
         self.port.direct_choices(self.port.person(user_id), t("checkback.ask", lang, months=months,
                                                               short_id=lesson.short_id, title=lesson.title)
                                  + "\n" + t("checkback.tell_more", lang, p=prefix, short_id=lesson.short_id),

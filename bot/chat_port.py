@@ -40,6 +40,11 @@ class Place:
     reply: Callable[..., Any] | None = field(default=None, compare=False)
 
 
+def command_prefix(platform: str) -> str:
+    """How a command is typed on a platform: `/les` in the console, `/leerkring les` in a chat."""
+    return "/" if platform == "console" else "/leerkring "
+
+
 def fill(text: str, markup: dict[str, str]) -> str:
     """Put each `{name}` of `markup` (already in the platform's markup) into an escaped text."""
     for key, value in markup.items():
