@@ -81,9 +81,8 @@ class GroupFlows:
         return True
 
     def coordinator(self, user_id: str) -> bool:
-        handle = self.port.mention(user_id).lstrip("@")
-        return is_coordinator(self.core.settings.coordinators, self.platform, user_id, handle) or \
-            is_coordinator(self.core.settings.coordinators, self.platform, user_id, self.port.person(user_id).name)
+        return is_coordinator(self.core.settings.coordinators, self.platform, user_id, self.port.mention(user_id),
+                              self.port.person(user_id).name)
 
     def _require_coordinator(self, user_id: str) -> None:
         if not self.coordinator(user_id):

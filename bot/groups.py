@@ -59,13 +59,13 @@ def coordinators(setting: str) -> set[tuple[str, str]]:
     return found
 
 
-def is_coordinator(setting: str, platform: str, user_id: str, handle: str = "") -> bool:
-    """Whether someone tends the network. On the console, with no console coordinator named, whoever sits at
-    the terminal does (it is their own database)."""
+def is_coordinator(setting: str, platform: str, user_id: str, *handles: str) -> bool:
+    """Whether someone (by id, or by any of their handles or names) tends the network. On the console, with no
+    console coordinator named, whoever sits at the terminal does (it is their own database)."""
     named = {(p, user.lower()) for p, user in coordinators(setting)}
     if platform == "console" and not any(p == "console" for p, _ in named):
         return True
-    return bool({(platform, user_id.lower()), (platform, handle.lstrip("@").lower())} & named)
+    return bool({(platform, name.lstrip("@").lower()) for name in (user_id, *handles) if name} & named)
 
 
 def local_zone() -> tzinfo:

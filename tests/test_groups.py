@@ -84,10 +84,15 @@ def test_without_consent_the_author_is_not_kept_and_no_one_outside_a_private_cha
     wait_for(lambda: chat.core.repo.get_failure(1).status == "rejected")
     assert chat.core.repo.get_failure(1).text == "" and not lessons(chat)  # a rejected story is erased
     assert not [m for m in chat.direct(ANNA) if "niet geplaatst" in m]  # she kept no link: nobody to tell
+    chat.command(ANNA, PUBLIC, f"anoniem {FAILURE} patroon=laat volgen=ja")  # now she wants to hear back
+    wait_for(lambda: len([m for m in chat.direct(BRAM) if "inspraakavond" in m]) == 2)
+    chat.choose(BRAM, "Afwijzen")
+    told = wait_for(lambda: [m for m in chat.direct(ANNA) if "niet geplaatst" in m])
+    assert "(nr. 2)" in told[0] and chat.core.repo.get_failure(2).text == ""
     chat.command(ANNA, PRIVATE, f"anoniem {FAILURE} patroon=laat")  # Bram is not in the private channel
     assert wait_for(lambda: [p for p in chat.private(ANNA) if "geen coördinator die dit kanaal kan zien" in p])
-    assert chat.core.repo.get_failure(2) is None
-    assert len([m for m in chat.direct(BRAM) if "inspraakavond" in m]) == 1
+    assert chat.core.repo.get_failure(3) is None
+    assert len([m for m in chat.direct(BRAM) if "inspraakavond" in m]) == 2
 
 
 @platforms("slack", "mattermost")

@@ -90,13 +90,12 @@ class FailureStore:
                                                             FailureRow.status == "pending").values(**values))
             if not done.rowcount:  # type: ignore[attr-defined]
                 return None
-            if not approved:  # a rejected story is not kept
-                row = session.get(FailureRow, failure_id)
-                assert row is not None
-                row.text, row.author_id = "", ""
             row = session.get(FailureRow, failure_id)
             assert row is not None
-            return _failure(row)
+            decided = _failure(row)  # as it was decided: the caller still tells its author
+            if not approved:  # a rejected story is not kept
+                row.text, row.author_id = "", ""
+            return decided
 
     def set_failure_pattern(self, failure_id: int, pattern: str) -> bool:
         with self.db.session() as session:
