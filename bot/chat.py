@@ -45,6 +45,10 @@ class Conversation(LearningFlows, GroupFlows):
         self.port = port
         self.platform = port.platform
 
+    def post_to(self, channel: str, text: str) -> str:
+        """Post `text` for everyone in `channel` (a coordinator asking the network); the message's id."""
+        return self.port.post_message(Place(channel), text)
+
     # -- people ----------------------------------------------------------------------------------
     def lang(self, user_id: str) -> str:
         return (self.port.locale(user_id) or self.core.settings.default_language)[:2]

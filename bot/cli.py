@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -231,7 +230,7 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
     """Export every lesson."""
-    from bot.capture import snippet
+    from bot.exporting import write_lessons
     from bot.storage.repository import lesson_summary
 
     app = open_app(settings_of(ctx), quiet=True)
@@ -239,23 +238,7 @@ def export(ctx: click.Context, fmt: str, output: io.TextIOBase) -> None:
         rows = [lesson_summary(lesson) for lesson in app.repo.iter_lessons()]
     finally:
         app.close()
-    if fmt == "jsonl":
-        for row in rows:
-            output.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        fields = list(rows[0]) if rows else ["id", "title", "text"]
-        writer = csv.DictWriter(output, fieldnames=fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in row.items()})
-    else:
-        for row in rows:
-            output.write(f"## {row['title']}\n\n")
-            output.write(f"*{row['municipality'] or '-'} · {row['outcome']} · contact: {row['contact'] or '-'}*\n\n")
-            output.write(f"{snippet(str(row['text']), 10_000)}\n\n")
-            for key, label in (("why", "Waarom"), ("conditions", "Voorwaarden"), ("learned", "Geleerd")):
-                if row[key]:
-                    output.write(f"**{label}:** {row[key]}\n\n")
+    output.write(write_lessons(rows, fmt))
 
 
 @cli.command()
@@ -340,7 +323,7 @@ def run_all(ctx: click.Context) -> None:
     from bot.handlers import configured
 
     settings = settings_of(ctx)
-    platforms = configured(settings)
+    platforms = configured(settings) + (["web"] if settings.web_listen else [])
     if not platforms:
         click.echo(t("config.no_platform", settings.default_language), err=True)
         ctx.exit(2)
@@ -349,10 +332,12 @@ def run_all(ctx: click.Context) -> None:
 
 def _add_commands() -> None:
     from bot.cli_backup import backup, restore
+    from bot.cli_web import web
     from bot.handlers import PLATFORMS, part
 
     cli.add_command(backup)
     cli.add_command(restore)
+    cli.add_command(web)
     for name in PLATFORMS:
         cli.add_command(part(name, "cli").group)
 

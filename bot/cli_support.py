@@ -85,7 +85,7 @@ def run_platforms(ctx: click.Context, platforms: list[str]) -> None:
     runners = []
     for name in platforms:
         try:
-            runner = importlib.import_module(f"bot.handlers.{name}.run")
+            runner = importlib.import_module("bot.web.run" if name == "web" else f"bot.handlers.{name}.run")
         except ImportError:
             raise click.ClickException(f"{name} support is not installed: pip install 'leerkring[{name}]'") from None
         try:

@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     # host:port of a listener with only /healthz and /metrics (Socket Mode has no HTTP listener of its own)
     health_listen: str = Field(default="", alias="LEERKRING_HEALTH_LISTEN")
 
+    # -- the coordinators' web page ---------------------------------------------------------------
+    web_listen: str = Field(default="", alias="LEERKRING_WEB_LISTEN")  # host:port; `leerkring run` serves it too
+    web_url: str = Field(default="", alias="LEERKRING_WEB_URL")  # as users reach it, e.g. https://leerkring.example.nl
+    web_secret: SecretStr | None = Field(default=None, alias="LEERKRING_WEB_SECRET")  # signs the session cookie
+    oidc_issuer: str = Field(default="", alias="LEERKRING_OIDC_ISSUER")
+    oidc_client_id: str = Field(default="", alias="LEERKRING_OIDC_CLIENT_ID")
+    oidc_client_secret: SecretStr | None = Field(default=None, alias="LEERKRING_OIDC_CLIENT_SECRET")
+    # a coordinator has this value in this claim (a role from Entra ID or Keycloak), or is listed below
+    oidc_role_claim: str = Field(default="roles", alias="LEERKRING_OIDC_ROLE_CLAIM")
+    oidc_role: str = Field(default="leerkring-coordinator", alias="LEERKRING_OIDC_ROLE")
+    # the claim that names the workspaces whose private lessons a coordinator tends: "slack:T0123 mattermost:team"
+    oidc_workspace_claim: str = Field(default="leerkring_workspaces", alias="LEERKRING_OIDC_WORKSPACE_CLAIM")
+    # e-mail=platform:workspace platform:workspace, separated by ";" (a coordinator by list, and their workspaces)
+    web_coordinators: str = Field(default="", alias="LEERKRING_WEB_COORDINATORS")
+
     # -- Slack ----------------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")

@@ -118,6 +118,10 @@ GROUP_TEXTS: dict[str, dict[str, str]] = {
     "session.item": {"nl": "{n}. ({pattern}) {text}", "en": "{n}. ({pattern}) {text}"},
     "session.empty": {"nl": "Niemand deelde deze periode een mislukking. Wie begint?",
                       "en": "Nobody shared a failure this period. Who starts?"},
+    "answer.outdated": {
+        "nl": "⚠️ Verouderd: een coördinator markeerde deze les als verouderd; vraag na of ze nog klopt.",
+        "en": "⚠️ Outdated: a coordinator marked this lesson as outdated; check whether it still holds."},
+    "answer.also_sources": {"nl": "Ook verteld in: {sources}", "en": "Also told in: {sources}"},
     "answer.session": {"nl": "Uit de sessie “{title}” van {date}", "en": "From the session “{title}” of {date}"},
     # -- learning circles ------------------------------------------------------------------------
     "circle.usage": {

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.group_texts import GROUP_TEXTS
 from bot.operator_texts import OPERATOR_TEXTS
+from bot.web.texts import WEB_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
     # -- answers ----------------------------------------------------------------------------------
@@ -428,6 +429,7 @@ LOG = {
 
 TEXTS.update(OPERATOR_TEXTS)
 TEXTS.update(GROUP_TEXTS)
+TEXTS.update(WEB_TEXTS)
 
 
 def t(key: str, lang: str = "nl", **params: Any) -> str:

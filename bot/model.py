@@ -112,6 +112,18 @@ class Lesson:
     # check-back answers: (when, outcome, what the contact told)
     timeline: list[tuple[datetime, str, str]] = field(default_factory=list)
     session: tuple[str, datetime] | None = None  # (title, when) of the session whose discussion it came from
+    status: str = "current"  # set by a coordinator: current, outdated (labelled, ranked lower) or archived
+    merged_into: int | None = None  # merged into that lesson: not findable itself
+    also_sources: list[Source] = field(default_factory=list)  # sources of the lessons merged into this one
+
+    @property
+    def findable(self) -> bool:
+        """Whether search and listings offer it: not deleted, archived or merged into another lesson."""
+        return not self.deleted and self.status != "archived" and self.merged_into is None
+
+    @property
+    def outdated(self) -> bool:
+        return self.status == "outdated"
 
     @property
     def short_id(self) -> str:

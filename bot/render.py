@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.capture import snippet
 from bot.messages import t
-from bot.model import Answer, AnswerKind, Hit, Lesson, Outcome
+from bot.model import Answer, AnswerKind, Hit, Lesson, Outcome, Source
 
 OUTCOME_ICON = {Outcome.WORKED: "✅", Outcome.FAILED: "❌", Outcome.MIXED: "⚖️", Outcome.UNKNOWN: "❔"}
 _OUTCOME_ORDER = [Outcome.WORKED, Outcome.FAILED, Outcome.MIXED, Outcome.UNKNOWN]
@@ -44,6 +44,14 @@ def session_text(lesson: Lesson, lang: str) -> str:
         return ""
     title, when = lesson.session
     return t("answer.session", lang, title=title, date=format_date(when, lang))
+
+
+def tending_lines(lesson: Lesson, lang: str) -> list[str]:
+    """What a coordinator added: the lesson is outdated; the same story was also told elsewhere."""
+    lines = [t("answer.outdated", lang)] if lesson.outdated else []
+    if lesson.also_sources:
+        lines.append(t("answer.also_sources", lang, sources=", ".join(map(source_link, lesson.also_sources))))
+    return lines
 
 
 def timeline_text(lesson: Lesson, lang: str) -> str:
@@ -118,7 +126,10 @@ def inactive_note(lesson: Lesson, lang: str) -> str:
 
 
 def source_text(lesson: Lesson) -> str:
-    src = lesson.source
+    return source_link(lesson.source)
+
+
+def source_link(src: Source) -> str:
     if src.permalink:
         return src.permalink
     where = f"#{src.channel_name}" if src.channel_name else src.channel_id
@@ -172,6 +183,7 @@ def render_answer(answer: Answer, hits: list[Hit] | None = None, *, snippet_char
             lines.append(f"   {timeline_text(lesson, lang)}")
         if lesson.session:
             lines.append(f"   {session_text(lesson, lang)}")
+        lines.extend(f"   {line}" for line in tending_lines(lesson, lang))
         if lesson.themes:
             lines.append("   " + " ".join(f"#{theme}" for theme in lesson.themes))
         lines.append(f"   {t('answer.contact', lang)}: {contact_text(lesson, lang)} · "

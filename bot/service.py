@@ -105,6 +105,8 @@ class LeerkringService(PeerLearning):
         self.bundle_senders: dict[str, Callable[[str, list[dict[str, Any]]], None]] = {}
         # platform -> does what is due there (sessions, circle rounds); returns how much it did
         self.scheduled: dict[str, Callable[[], int]] = {}
+        # platform -> posts a text in one of its channels, for everyone there (channel, text) -> message id
+        self.posters: dict[str, Callable[[str, str], str]] = {}
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:
@@ -234,6 +236,7 @@ class LeerkringService(PeerLearning):
         lessons = self.repo.get_lessons([s.lesson_id for s in chosen])
         hits = self._with_feedback([Hit(lessons[s.lesson_id], s.score, s.dense_rank, s.lexical_rank)
                                     for s in chosen if s.lesson_id in lessons])
+        hits.sort(key=lambda hit: hit.lesson.outdated)  # outdated lessons after current ones, order kept
         shown = k if kind is AnswerKind.MATCH else min(k, RELATED_SHOWN)
         public = [h for h in hits if h.lesson.id not in private_ids]
         private = [h for h in hits if h.lesson.id in private_ids]

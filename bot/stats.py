@@ -60,7 +60,15 @@ def compute(repo: Repository) -> dict[str, Any]:
         # why failures shared anonymously in public channels went wrong, and the circles (counts only)
         "failure_patterns": dict(Counter(repo.failure_patterns()).most_common()),
         "circles": repo.circle_counts(),
+        # the questions nobody could answer, grouped by topic as on the coordinators' page
+        "open_questions": _open_questions(repo, themes),
     }
+
+
+def _open_questions(repo: Repository, themes: Counter[str]) -> list[dict[str, object]]:
+    from bot.gaps import gaps_data, group_questions
+
+    return gaps_data(group_questions(repo.unanswered_public(), themes))
 
 
 def render_table(data: dict[str, Any], lang: str = "nl") -> str:
@@ -73,6 +81,13 @@ def render_table(data: dict[str, Any], lang: str = "nl") -> str:
     if data["gaps"]:
         lines.append(t("stats.gaps", lang))
         lines += [f"  {g['theme']}: {g['asked']} / {g['answered']}" for g in data["gaps"]]
+    if data.get("open_questions"):
+        lines.append("\n" + t("gaps.title", lang))
+        for topic in data["open_questions"][:20]:
+            lines.append(f"  {topic['topic'] or t('gaps.no_topic', lang)} ({topic['count']})")
+            for group in topic["questions"]:
+                places = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in group["municipalities"].items())
+                lines.append(f"    {group['count']}× {group['question']}" + (f" — {places}" if places else ""))
     if data.get("introductions", {}).get("asked"):
         lines.append("\n" + t("stats.introductions", lang, **data["introductions"]))
     if data.get("failure_patterns"):

@@ -58,6 +58,7 @@ class ConsoleAdapter:
         app.service.checkback_askers[PLATFORM] = self.chat.check_back
         app.service.bundle_senders[PLATFORM] = self.chat.send_bundle
         app.service.scheduled[PLATFORM] = self.chat.scheduled
+        app.service.posters[PLATFORM] = self.chat.post_to
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC

@@ -122,8 +122,8 @@ class SearchEngine:
                 return 0
             changed = 0
             while batch := self.repo.changes_since(self.revision, limit=SAVE_EVERY):
-                live = [lesson for lesson in batch if not lesson.deleted]
-                self._remove([lesson.id for lesson in batch if lesson.deleted])
+                live = [lesson for lesson in batch if lesson.findable]
+                self._remove([lesson.id for lesson in batch if not lesson.findable])
                 if progress and len(live) < len(batch):
                     progress(len(batch) - len(live))
                 self._embed_into_dense(live, progress)

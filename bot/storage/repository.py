@@ -38,6 +38,7 @@ from bot.storage.tables import (
     QuestionRow,
     utcnow,
 )
+from bot.storage.tending import TendingStore
 
 REVISION = "lesson_revision"
 
@@ -76,7 +77,7 @@ def to_lesson(row: LessonRow) -> Lesson:
         created_at=aware(row.created_at) or utcnow(), updated_at=aware(row.updated_at) or utcnow(),
         occurred_at=aware(row.occurred_at), revision=row.revision, deleted=row.deleted_at is not None,
         edited_by_form=row.edited_by_form, contact_active=row.contact_active, why=row.why or "",
-        conditions=row.conditions or "",
+        conditions=row.conditions or "", status=row.status or "current", merged_into=row.merged_into,
     )
 
 
@@ -85,7 +86,8 @@ def _to_person(row: PersonRow) -> Person:
                   row.municipality_code, row.accepts_introductions, row.locale)
 
 
-class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore):
+class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore,
+                 TendingStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -207,7 +209,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, 
             row = session.get(LessonRow, lesson_id)
             if row is None or (row.deleted_at is not None and not include_deleted):
                 return None
-            return to_lesson(row)
+            return self._with_merged(session, {row.id: to_lesson(row)})[row.id]
 
     def get_lessons(self, ids: Iterable[int]) -> dict[int, Lesson]:
         ids = list(ids)
@@ -216,7 +218,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, 
         with self.db.session() as session:
             rows = session.scalars(select(LessonRow).where(LessonRow.id.in_(ids),
                                                            LessonRow.deleted_at.is_(None)))
-            return {row.id: to_lesson(row) for row in rows}
+            return self._with_merged(session, {row.id: to_lesson(row) for row in rows})
 
     def find_by_source(self, platform: str, workspace: str, channel_id: str, message_id: str) -> Lesson | None:
         with self.db.session() as session:
@@ -254,14 +256,15 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, 
             return int(session.scalar(select(func.count()).select_from(LessonRow)
                                       .where(LessonRow.revision > revision)) or 0)
 
-    def iter_lessons(self, batch: int = 500) -> Iterator[Lesson]:
-        """Every live lesson, in id order, in batches."""
+    def iter_lessons(self, batch: int = 500, *, everything: bool = False) -> Iterator[Lesson]:
+        """Every findable lesson (with `everything`, archived and merged ones too), in id order, in batches."""
         last = 0
         while True:
             with self.db.session() as session:
-                rows = list(session.scalars(select(LessonRow).where(LessonRow.id > last,
-                                                                    LessonRow.deleted_at.is_(None))
-                                            .order_by(LessonRow.id).limit(batch)))
+                query = select(LessonRow).where(LessonRow.id > last, LessonRow.deleted_at.is_(None))
+                if not everything:
+                    query = query.where(LessonRow.status != "archived", LessonRow.merged_into.is_(None))
+                rows = list(session.scalars(query.order_by(LessonRow.id).limit(batch)))
                 lessons = [to_lesson(row) for row in rows]
             if not lessons:
                 return

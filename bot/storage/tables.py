@@ -80,6 +80,10 @@ class LessonRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # set by a coordinator: "current", "outdated" (findable, labelled, ranked lower) or "archived" (not findable)
+    status: Mapped[str] = mapped_column(String(16), default="current", server_default="current")
+    # merged into another lesson that tells the same story: not findable itself, its source shown there
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class EmbeddingRow(Base):
@@ -297,3 +301,26 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditRow(Base):
+    """A change a coordinator made to a lesson: who, when, what (field names and states, never the old text)."""
+
+    __tablename__ = "lesson_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lesson_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class AdminLinkRow(Base):
+    """A one-time sign-in link for the web page (`leerkring web --create-admin`): only its hash is kept."""
+
+    __tablename__ = "admin_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    workspaces: Mapped[list[str]] = mapped_column(JSON, default=list)  # "platform:workspace" it may tend

@@ -96,6 +96,7 @@ class MattermostAdapter(MattermostRequests):
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
         core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
         core.service.scheduled[PLATFORM] = self.chat.scheduled
+        core.service.posters[PLATFORM] = self.chat.post_to
 
     # -- websocket events ------------------------------------------------------------------------
     def handle_raw(self, raw: str) -> None:

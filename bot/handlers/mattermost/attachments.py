@@ -20,6 +20,7 @@ from bot.render import (
     render_answer,
     session_text,
     summary_line,
+    tending_lines,
     timeline_text,
     when_text,
 )
@@ -87,6 +88,7 @@ def hit_attachment(hit: Hit, lang: str, question_id: int | None, *, action_url: 
         text += f"\n_{escape(timeline_text(lesson, lang))}_"
     if lesson.session:
         text += f"\n_{escape(session_text(lesson, lang))}_"
+    text += "".join(f"\n_{escape(line)}_" for line in tending_lines(lesson, lang))
     if lesson.themes:
         text += "\n" + escape(" ".join(f"#{theme}" for theme in lesson.themes))
     attachment: Attachment = {

@@ -56,6 +56,7 @@ class SlackAdapter(SlackInteractions):
         core.service.checkback_askers[PLATFORM] = self.chat.check_back
         core.service.bundle_senders[PLATFORM] = self.chat.send_bundle
         core.service.scheduled[PLATFORM] = self.chat.scheduled
+        core.service.posters[PLATFORM] = self.chat.post_to
         self._register()
 
     # -- registration ----------------------------------------------------------------------------

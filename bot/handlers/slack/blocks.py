@@ -17,6 +17,7 @@ from bot.render import (
     render_answer,
     session_text,
     summary_line,
+    tending_lines,
     timeline_text,
     when_text,
 )
@@ -79,6 +80,7 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
         lines.append(f"_{escape(timeline_text(lesson, lang))}_")
     if lesson.session:
         lines.append(f"_{escape(session_text(lesson, lang))}_")
+    lines.extend(f"_{escape(line)}_" for line in tending_lines(lesson, lang))
     blocks: list[Block] = [_mrkdwn("\n".join(lines))]
     context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
     if lesson.themes:
