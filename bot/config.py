@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     mattermost_answer_bots: bool = Field(default=False, alias="MATTERMOST_ANSWER_BOTS")
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mattermost_token",
-                     "mattermost_command_token", mode="before")
+                     "mattermost_command_token", "web_secret", "oidc_client_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`SLACK_BOT_TOKEN=` in a .env file (as in .env.example) means not set, not an empty token."""

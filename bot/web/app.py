@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from bot.errors import InputError, NotFoundError
 from bot.messages import t
 from bot.municipalities import SIZE_CLASSES, registry
 from bot.render import OUTCOME_ICON, format_date, source_link
+from bot.storage.tending import AuditEntry
 from bot.tending import EDITABLE, BrowseQuery, Coordinator, Tending
 from bot.web import auth
 from bot.web.charts import CHARTS, png, table
@@ -41,6 +43,26 @@ SECURITY_HEADERS = {
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY",
 }
+
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def audit_text(entry: AuditEntry, lang: str) -> str:
+    """What a change did, in words."""
+    detail = entry.detail
+    if entry.action == "edit":
+        names = detail.get("fields")
+        names = names if isinstance(names, list) else []
+        return t("web.audit.edit", lang, fields=", ".join(t(f"web.field.{name}", lang).lower()
+                                                          for name in names if isinstance(name, str)))
+    if entry.action == "status":
+        return t("web.audit.status", lang, status=t(f"web.status.{detail.get('status')}", lang))
+    if entry.action == "merge":
+        return t("web.audit.merge", lang, merged=f"#{detail.get('merged')}")
+    if entry.action == "merged_into":
+        return t("web.audit.merged_into", lang, into=f"#{detail.get('into')}")
+    return t(f"web.audit.{entry.action}", lang)
 
 
 class SignInNeeded(Exception):
@@ -75,6 +97,8 @@ class Web:
             request=request, lang=lang, t=lambda key, **kw: t(key, lang, **kw), who=auth.coordinator_of(request),
             csrf=auth.csrf_token(request), other_lang_url=f"{request.url.path}?{urlencode(query)}",
             icon=OUTCOME_ICON, date=lambda moment: format_date(moment, lang), source=source_link,
+            clock=lambda moment: moment.astimezone(AMSTERDAM).strftime("%H:%M"),
+            audit=lambda entry: audit_text(entry, lang),
             flash=request.session.pop("flash", ""), **context)
         return HTMLResponse(page, status_code=status)
 
