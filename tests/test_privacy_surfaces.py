@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -178,6 +179,64 @@ def test_a_learning_circle_s_lessons_show_only_to_its_members_on_every_surface(p
         expect("export of bram's data", {w for w in secret if w in reply.text}, set())
         assert leaks == []
         assert len(cases) == 6 * 3 + 3
+    finally:
+        fake.stop()
+        core.close()
+
+
+@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+def test_the_coordinators_page_shows_private_lessons_only_to_coordinators_of_their_workspace(platform, settings):
+    """The web page as one more surface: the list and a lesson's page show a private lesson only to a
+    coordinator of its workspace; open questions, charts and every export are network-wide and show neither
+    private lessons nor questions from private places, to anyone."""
+    from urllib.parse import urlsplit
+
+    from starlette.testclient import TestClient
+
+    from bot.web.app import create_app
+    from bot.web.auth import create_admin_link
+
+    core, fake, channels, _ = world(platform, settings)
+    service = core.service
+    carla = PersonRef(platform, "carla", "Carla")
+    cases: list[str] = []
+    leaks: list[tuple[str, object, object]] = []
+
+    def expect(surface: str, shown: object, expected: object) -> None:
+        cases.append(surface)
+        if shown != expected:
+            leaks.append((surface, shown, expected))
+
+    try:
+        service.engine.decision = NONE_CLOSE
+        for visibility, word in LESSONS.items():
+            service.ask(f"Wie heeft sensoren in de zorg geprobeerd, {word}?",
+                        Asker(platform, "anna", "Anna", channels[visibility], visibility, "", "T"))
+        ids = {}
+        for visibility, word in LESSONS.items():
+            ids[visibility] = service.capture(CaptureRequest(
+                text=f"Pilot met sensoren in de zorg, {word} gedeeld. #zorgtechnologie #{word}",
+                source=Source(platform, "T", channels[visibility], word, visibility, f"m-{word}"),
+                author=carla, captured_by=carla, contact=carla)).lesson.id
+        everything = set(LESSONS.values())
+        for label, workspaces, listed in (("own workspace", [f"{platform}:T"], everything),
+                                          ("other workspace", [f"{platform}:T-ANDERS"], {"openbaar"})):
+            with TestClient(create_app(core), follow_redirects=False) as client:
+                client.get(urlsplit(create_admin_link(core.repo, "http://testserver", workspaces)).path)
+                expect(f"lesson list, {label}", words_in(client.get("/lessen").text), listed)
+                pages = {word for visibility, word in LESSONS.items()
+                         if client.get(f"/lessen/{ids[visibility]}").status_code == 200}
+                expect(f"lesson pages, {label}", pages, listed)
+                counted = re.search(r"<td>Carla</td><td>\w+</td><td>(\d+)</td>", client.get("/contacten").text)
+                expect(f"contacts, {label}", counted.group(1) if counted else None, str(len(listed)))
+                expect(f"open questions, {label}", words_in(client.get("/hiaten").text), {"openbaar"})
+                charts = client.get("/grafieken").text + "".join(
+                    client.get(f"/grafieken/{name}.csv").text for name in ("outcomes", "themes", "answered"))
+                expect(f"charts, {label}", words_in(charts), {"openbaar"})
+                for fmt in ("jsonl", "csv", "md"):
+                    expect(f"export {fmt}, {label}", words_in(client.get(f"/export.{fmt}").text), {"openbaar"})
+        assert leaks == []
+        assert len(cases) == 2 * 8
     finally:
         fake.stop()
         core.close()
