@@ -27,6 +27,8 @@ from bot.web.app import create_app
 from bot.web.auth import create_admin_link
 from tests.fakes.idp import FakeIdP
 from tests.helpers import ANNA, BRAM, asker, capture
+from tests.platforms import ANNA as ANNA_ID
+from tests.platforms import PUBLIC, platforms, wait_for
 
 COORDINATOR = {"sub": "c-1", "email": "fenna@netwerk.example", "name": "Fenna Coördinator",
                "roles": ["leerkring-coordinator"]}
@@ -378,3 +380,59 @@ def test_stats_lists_the_open_questions_grouped(app: App) -> None:
     assert "Open vragen, per onderwerp:" in result.output
     assert "schuldhulp (2)" in result.output and "2× heeft een gemeente ervaring met schuldhulp" in result.output
     assert "1× Wie weet iets over zwerfafval" in result.output
+
+
+@platforms("slack", "mattermost")
+def test_ask_the_network_from_the_page_posts_in_the_chat_channel(chat) -> None:  # type: ignore[no-untyped-def]
+    """`leerkring run` serves the page beside the platforms: "Vraag het netwerk" posts through the real client."""
+    message = chat.say(ANNA_ID, PUBLIC, "Burgerbegroting in drie wijken: bewoners kozen zelf. #participatie")
+    chat.tag(ANNA_ID, PUBLIC, message)
+    wait_for(lambda: chat.core.repo.count_lessons() == 1)
+    chat.ask(ANNA_ID, PUBLIC, "Wie pakte zwerfafval bij evenementen aan?")
+    wait_for(lambda: chat.core.repo.question_counts()[0] == 1)
+    with chat.core.db.session() as session:  # unanswered, whatever the test embedder found
+        for row in session.query(QuestionRow):
+            row.answered, row.hit_ids = False, []
+    with TestClient(create_app(chat.core), follow_redirects=False) as client:
+        client.get(urlsplit(create_admin_link(chat.core.repo, "http://testserver", [])).path)
+        page = client.get("/hiaten")
+        assert page.status_code == 200
+        place = f"{chat.name}|{chat.ids[PUBLIC]}"
+        assert f'value="{place}"' in page.text
+        response = client.post("/hiaten/vraag", data={"csrf": csrf(client, "/hiaten"), "place": place,
+                                                      "question": "Wie pakte zwerfafval bij evenementen aan?",
+                                                      "times": "4"})
+        assert response.status_code == 303
+    assert wait_for(lambda: [text for text in chat.public(PUBLIC) if "4× gesteld" in text and "zwerfafval" in text])
+
+
+def test_leerkring_run_serves_the_page_beside_the_platforms(settings: Settings) -> None:
+    """The web page is one more part of the one process: started with the others, stopped with them."""
+    import socket
+    import threading
+
+    from bot.cli_support import serve
+    from bot.web import run as web_run
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = bootstrap(settings.model_copy(update={"web_listen": f"127.0.0.1:{port}"}), embedder=HashingEmbedder())
+    stop = threading.Event()
+    runner = threading.Thread(target=serve, args=(app, [("web", web_run)], stop), daemon=True)
+    runner.start()
+    try:
+        login = wait_for(lambda: _get(f"http://127.0.0.1:{port}/lessen"))
+        assert login.status_code == 303 and login.headers["location"] == "/login"
+    finally:
+        stop.set()
+        runner.join(20)
+        app.close()
+    assert not runner.is_alive()
+
+
+def _get(url: str) -> httpx.Response | None:
+    try:
+        return httpx.get(url, follow_redirects=False, timeout=2)
+    except httpx.TransportError:
+        return None
