@@ -110,6 +110,7 @@ class LessonView:
     reasons: Counter[str]
     audit: list[AuditEntry]
     merged: list[Lesson] = field(default_factory=list)
+    similar: list[tuple[Lesson, float]] = field(default_factory=list)  # closest lessons: candidates to merge
 
 
 class Tending:
@@ -137,8 +138,11 @@ class Tending:
         helpful, unhelpful = self.repo.feedback_balance([lesson.id]).get(lesson.id, (0, 0))
         reasons = Counter({reason: n for reason, n in self.repo.feedback_reasons(lesson.id).items() if reason})
         merged = [m for m in self.repo.merged_into_lesson(lesson.id) if who.may_see(m)]
+        near = self.service.engine.neighbours(lesson.id, 6)
+        found = self.repo.get_lessons([doc for doc, _ in near])
+        similar = [(found[doc], score) for doc, score in near if doc in found and who.may_see(found[doc])][:3]
         return LessonView(lesson, self.repo.times_shown()[lesson.id], helpful, unhelpful, reasons,
-                          self.repo.audit_of(lesson.id), merged)
+                          self.repo.audit_of(lesson.id), merged, similar)
 
     def gaps(self) -> list[GapTopic]:
         """The open questions from public channels, grouped by topic; the themes are the public lessons'."""

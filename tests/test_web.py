@@ -211,6 +211,8 @@ def test_tending_a_lesson_changes_what_the_chat_answers_and_is_recorded(site: tu
     assert "Begin klein" in answer_text(app, "burgerbegroting wijken")
     assert app.repo.get_lesson(first.id).outcome.value == "mixed"  # type: ignore[union-attr]
 
+    suggested = client.get(f"/lessen/{first.id}").text.split("Lijkt het meest op", 1)[1]
+    assert f"Voeg #{second.id} hierin samen" in suggested  # the closest lesson is offered to merge
     merged = client.post(f"/lessen/{first.id}/samenvoegen", data={"csrf": token, "other": str(second.id)})
     assert merged.status_code == 303
     shown = app.service.ask("burgerbegroting wijken", asker(), record=False).answer.hits

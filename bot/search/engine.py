@@ -329,6 +329,14 @@ class SearchEngine:
             best[i] = max(best[i], self.decision.score(signals))
         return [self.decision.kind(score) is AnswerKind.MATCH for score in best]
 
+    def neighbours(self, lesson_id: int, k: int = 3) -> list[tuple[int, float]]:
+        """The lessons whose vectors are closest to this lesson's (candidates to merge), with their cosine."""
+        with self._lock:
+            if lesson_id not in self.meta:
+                return []
+            vector = self.dense.vectors([lesson_id])[0]
+            return [(doc, score) for doc, score in self.dense.search(vector, k + 1) if doc != lesson_id][:k]
+
     def _passing(self, filters: Filters) -> set[int]:
         named = registry().lookup(filters.municipality) if filters.municipality else None
         code = named.code if named else None

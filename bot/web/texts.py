@@ -110,6 +110,8 @@ WEB_TEXTS: dict[str, dict[str, str]] = {
                                      "antwoorden, haar bron blijft bij deze les staan.",
                               "en": "Number of a lesson that tells the same story; it leaves the answers, its "
                                     "source stays with this lesson."},
+    "web.lesson.similar": {"nl": "Lijkt het meest op", "en": "Closest to"},
+    "web.lesson.merge_this": {"nl": "Voeg #{id} hierin samen", "en": "Merge #{id} into this one"},
     "web.lesson.delete": {"nl": "Verwijderen", "en": "Delete"},
     "web.lesson.delete_confirm": {"nl": "Ja, verwijder deze les voorgoed", "en": "Yes, delete this lesson for good"},
     "web.lesson.deleted": {"nl": "Les {id} is verwijderd.", "en": "Lesson {id} was deleted."},
