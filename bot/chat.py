@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -190,6 +191,7 @@ class Conversation(LearningFlows, GroupFlows):
         """Answer where it was asked (once, whatever retries happen); lessons only the asker may see go to
         the asker alone."""
         with handled(self.platform, "ask"):
+            place, asker = self.in_channel_style(place, asker, key)
             try:
                 result = self.service.ask(question, asker)
             except LeerkringError as exc:
@@ -200,6 +202,16 @@ class Conversation(LearningFlows, GroupFlows):
             if result.private_hits:
                 self.port.post_private(asker.user_id, place, "", answer=result.answer, hits=result.private_hits)
             self.ask_colleagues(asker, place, result.answer)
+
+    def in_channel_style(self, place: Place, asker: Asker, key: str) -> tuple[Place, Asker]:
+        """The channel's choices: a question that started no thread yet is answered at the top level when its
+        members chose so; the channel's language is the replies' language when the question gives no clue."""
+        chosen = self.core.repo.channel_settings(self.platform, place.channel)
+        if not chosen.threads and place.thread and key.rsplit(":", 1)[-1] == place.thread:
+            place = Place(place.channel, "", place.reply)
+        if chosen.language:
+            asker = replace(asker, locale=chosen.language)
+        return place, asker
 
     def context(self, asker: Asker, source: Any, prefix: str = "/leerkring ") -> CommandContext:
         return CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix=prefix,
@@ -219,6 +231,7 @@ class Conversation(LearningFlows, GroupFlows):
         if text.strip().startswith(prefix) and self.group_command(text.strip()[len(prefix):], asker, place, prefix):
             return
         with handled(self.platform, "line"):
+            place, asker = self.in_channel_style(place, asker, key)
             self.show(self.core.router.handle(text, self.context(asker, source, prefix)), asker, place, key=key,
                       public=True)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.access import may_see_place
 from bot.capture import parse_lesson
 from bot.chat_port import ChatPort, Place, command_prefix
+from bot.commands import channel_command
 from bot.errors import InputError, LeerkringError, PermissionDenied
 from bot.groups import (
     CIRCLE_EVERY_DAYS,
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 GROUP_COMMANDS = {"anoniem": "failure", "anonymous": "failure", "sessie": "session", "session": "session",
-                  "kring": "circle", "circle": "circle", "meenemen": "takeaway", "takeaway": "takeaway"}
-ENGLISH_WORDS = {"anonymous", "session", "circle", "takeaway", "approve", "reject", "suggest", "new", "yes", "no"}
+                  "kring": "circle", "circle": "circle", "meenemen": "takeaway", "takeaway": "takeaway",
+                  "kanaal": "channel", "channel": "channel"}
+ENGLISH_WORDS = {"anonymous", "session", "circle", "takeaway", "approve", "reject", "suggest", "new", "yes", "no",
+                 "channel"}
 _FAILURE_OPTION = re.compile(r"(?<!\S)(patroon|pattern|volgen|followup)=(\S+)", re.IGNORECASE)
 YES = {"ja", "yes", "aan", "on", "1", "true"}
 
@@ -79,6 +82,17 @@ class GroupFlows:
             if reply:
                 self.port.post_private(asker.user_id, place, reply)
         return True
+
+    def _channel_command(self, rest: str, asker: Asker, place: Place, lang: str, prefix: str) -> str:
+        """A channel's settings, shown to the member who asks; a change is told to everyone in the channel."""
+        if asker.channel_visibility is Visibility.DM or not asker.channel_id:
+            return t("channel.only_in_channel", lang)
+        text, changed = channel_command(self.core.repo, rest, asker, self.port.person(asker.user_id).name
+                                        or asker.user_id, prefix, lang)
+        if not changed:
+            return text
+        self.port.post_message(Place(asker.channel_id), text)
+        return ""
 
     def coordinator(self, user_id: str) -> bool:
         return is_coordinator(self.core.settings.coordinators, self.platform, user_id, self.port.mention(user_id),
@@ -204,7 +218,7 @@ class GroupFlows:
         result = self.service.capture(CaptureRequest(
             text=decided.text, source=self.source(decided.workspace, decided.channel_id, message_id),
             author=nobody, captured_by=nobody, contact=nobody, outcome=Outcome.FAILED,
-            why=why or pattern_label(decided.pattern, here)))
+            why=why or pattern_label(decided.pattern, here), channel_rules=False))
         self.core.repo.failure_posted(failure_id, result.lesson.id)
         if author is not None:
             self.port.direct_message(author, t("failure.told_approved", self.lang(author.user_id), id=failure_id,

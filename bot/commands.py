@@ -41,6 +41,14 @@ COMMANDS = {
 }
 ENGLISH_COMMANDS = {"ask", "search", "lesson", "save", "municipality", "mine", "delete", "forget", "questions",
                     "introductions", "checkbacks", "notifications", "update"}
+# `kanaal <setting> <value>`: (setting, the value as stored) for every word a member may type
+_CHANNEL_SETTINGS = {"bewaren": "capture", "vastleggen": "capture", "capture": "capture",
+                     "antwoorden": "threads", "answers": "threads", "taal": "language", "language": "language"}
+_CHANNEL_VALUES: dict[str, dict[str, object]] = {
+    "capture": {"aan": True, "on": True, "uit": False, "off": False},
+    "threads": {"draad": True, "thread": True, "kanaal": False, "channel": False, "bovenaan": False, "top": False},
+    "language": {"nl": "nl", "en": "en", "auto": ""},
+}
 
 _FILTER_KEYS = {
     "gemeente": "municipality", "municipality": "municipality",
@@ -310,6 +318,23 @@ class CommandRouter:
         profile = t("forget.profile", lang) if data["person"] else ""
         return Reply(t("forget.preview", lang, lessons=lessons, questions=questions, feedback=feedback,
                        profile=profile), ephemeral=True)
+
+
+def channel_command(repo: Any, rest: str, asker: Asker, name: str, prefix: str, lang: str) -> tuple[str, bool]:
+    """`kanaal` shows a channel's settings; `kanaal bewaren aan|uit`, `kanaal antwoorden draad|kanaal`,
+    `kanaal taal nl|en|auto` change them for everyone there. (The text, whether something changed.)"""
+    words = rest.lower().split()
+    if words:
+        setting = _CHANNEL_SETTINGS.get(words[0])
+        value = _CHANNEL_VALUES[setting].get(words[1]) if setting and len(words) == 2 else None
+        if setting is None or value is None:
+            return t("channel.usage", lang, p=prefix), False
+        repo.set_channel_settings(asker.platform, asker.channel_id, asker.user_id, **{setting: value})
+    chosen = repo.channel_settings(asker.platform, asker.channel_id)
+    text = t("channel.settings", lang, capture=t(f"channel.capture.{chosen.capture}", lang),
+             threads=t(f"channel.threads.{chosen.threads}", lang),
+             language=t(f"channel.language.{chosen.language or 'auto'}", lang), p=prefix)
+    return (t("channel.changed", lang, name=name) + "\n" + text, True) if words else (text, False)
 
 
 def person_from_name(platform: str) -> Callable[[str], PersonRef | None]:

@@ -118,6 +118,32 @@ GROUP_TEXTS: dict[str, dict[str, str]] = {
     "session.item": {"nl": "{n}. ({pattern}) {text}", "en": "{n}. ({pattern}) {text}"},
     "session.empty": {"nl": "Niemand deelde deze periode een mislukking. Wie begint?",
                       "en": "Nobody shared a failure this period. Who starts?"},
+    "channel.capture_off": {
+        "nl": "In dit kanaal worden geen lessen bewaard: de leden zetten het uit ({p}kanaal bewaren aan zet het "
+              "weer aan).",
+        "en": "Lessons are not saved in this channel: its members switched it off ({p}channel capture on switches it "
+              "back on)."},
+    "channel.only_in_channel": {"nl": "Kanaalinstellingen gelden voor een kanaal: typ dit in het kanaal zelf.",
+                                "en": "Channel settings belong to a channel: type this in the channel itself."},
+    "channel.usage": {
+        "nl": "Gebruik: {p}kanaal (toont de instellingen), {p}kanaal bewaren aan|uit, {p}kanaal antwoorden "
+              "draad|kanaal, {p}kanaal taal nl|en|auto",
+        "en": "Usage: {p}channel (shows the settings), {p}channel capture on|off, {p}channel answers thread|channel, "
+              "{p}channel language nl|en|auto"},
+    "channel.settings": {
+        "nl": "Dit kanaal: lessen bewaren {capture}; antwoorden {threads}; taal {language}. Wijzigen: {p}kanaal "
+              "bewaren aan|uit, {p}kanaal antwoorden draad|kanaal, {p}kanaal taal nl|en|auto.",
+        "en": "This channel: saving lessons {capture}; answers {threads}; language {language}. To change: "
+              "{p}channel capture on|off, {p}channel answers thread|channel, {p}channel language nl|en|auto."},
+    "channel.changed": {"nl": "{name} wijzigde de instellingen van dit kanaal.",
+                        "en": "{name} changed this channel's settings."},
+    "channel.capture.True": {"nl": "aan", "en": "on"},
+    "channel.capture.False": {"nl": "uit", "en": "off"},
+    "channel.threads.True": {"nl": "in een draad onder de vraag", "en": "in a thread under the question"},
+    "channel.threads.False": {"nl": "bovenaan in het kanaal", "en": "at the top of the channel"},
+    "channel.language.auto": {"nl": "die van de vraag", "en": "that of the question"},
+    "channel.language.nl": {"nl": "Nederlands", "en": "Dutch"},
+    "channel.language.en": {"nl": "Engels", "en": "English"},
     "answer.outdated": {
         "nl": "⚠️ Verouderd: een coördinator markeerde deze les als verouderd; vraag na of ze nog klopt.",
         "en": "⚠️ Outdated: a coordinator marked this lesson as outdated; check whether it still holds."},

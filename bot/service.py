@@ -71,6 +71,7 @@ class CaptureRequest:
     title: str | None = None
     edited_by_form: bool = False
     answers_question: int | None = None  # the open question this lesson was captured in reply to
+    channel_rules: bool = True  # honour the channel's "capture off" (a coordinator's own action does not)
 
 
 @dataclass
@@ -110,6 +111,12 @@ class LeerkringService(PeerLearning):
 
     # -- capture ---------------------------------------------------------------------------------
     def capture(self, request: CaptureRequest) -> CaptureResult:
+        src = request.source
+        if (request.channel_rules and not self.repo.channel_settings(src.platform, src.channel_id).capture
+                and self.repo.find_by_source(src.platform, src.workspace, src.channel_id, src.message_id) is None):
+            from bot.chat_port import command_prefix
+
+            raise InputError("channel.capture_off", p=command_prefix(src.platform))
         parsed = parse_lesson(request.text, self.settings.max_lesson_chars)
         author_profile = self.repo.get_person(request.author.platform, request.author.user_id)
         lang = language_for(request.text, author_profile.locale if author_profile else "",

@@ -177,6 +177,11 @@ class SlackDriver:
                 for m in self.fake.messages[self.ids[channel]]
                 if m.get("bot_id") and (not thread or m.get("thread_ts") == thread)]
 
+    def top_level(self, channel: str) -> list[str]:
+        """The bot's messages in the channel itself, not in a thread."""
+        return [m.get("text", "") + json.dumps(m.get("blocks") or [], ensure_ascii=False)
+                for m in self.fake.messages[self.ids[channel]] if m.get("bot_id") and not m.get("thread_ts")]
+
     def private(self, user: str) -> list[str]:
         ephemeral = [c.params.get("text", "") + json.dumps(c.params.get("blocks") or [], ensure_ascii=False)
                      for c in self.fake.called("chat.postEphemeral") if c.params.get("user") == self.ids[user]]
@@ -312,6 +317,10 @@ class MattermostDriver:
     def public(self, channel: str, thread: str = "") -> list[str]:
         return [self._shown(p) for p in self.fake.bot_posts()
                 if p["channel_id"] == self.ids[channel] and (not thread or p.get("root_id") == thread)]
+
+    def top_level(self, channel: str) -> list[str]:
+        return [self._shown(p) for p in self.fake.bot_posts()
+                if p["channel_id"] == self.ids[channel] and not p.get("root_id")]
 
     def private(self, user: str) -> list[str]:
         return ([self._shown(e.get("post", e)) for e in self.fake.ephemeral

@@ -21,6 +21,7 @@ from bot.model import (
     Visibility,
     lesson_search_text,
 )
+from bot.storage.channels import ChannelStore
 from bot.storage.checkbacks import CheckbackStore
 from bot.storage.circles import CircleStore
 from bot.storage.db import Database
@@ -87,7 +88,7 @@ def _to_person(row: PersonRow) -> Person:
 
 
 class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore,
-                 TendingStore):
+                 TendingStore, ChannelStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 

@@ -324,3 +324,16 @@ class AdminLinkRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     workspaces: Mapped[list[str]] = mapped_column(JSON, default=list)  # "platform:workspace" it may tend
+
+
+class ChannelSettingRow(Base):
+    """What a channel's members chose for their channel (`/leerkring kanaal …`)."""
+
+    __tablename__ = "channel_settings"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    capture: Mapped[bool] = mapped_column(Boolean, default=True)
+    threads: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    updated_by: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
