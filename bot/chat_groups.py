@@ -46,9 +46,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 GROUP_COMMANDS = {"anoniem": "failure", "anonymous": "failure", "sessie": "session", "session": "session",
                   "kring": "circle", "circle": "circle", "meenemen": "takeaway", "takeaway": "takeaway",
-                  "kanaal": "channel", "channel": "channel"}
+                  "kanaal": "channel", "channel": "channel", "werkruimte": "workspace", "workspace": "workspace"}
 ENGLISH_WORDS = {"anonymous", "session", "circle", "takeaway", "approve", "reject", "suggest", "new", "yes", "no",
-                 "channel"}
+                 "channel", "workspace"}
+# `werkruimte <setting> <value>` (a workspace admin): the stored setting and value for each word
+_WORKSPACE_SETTINGS: dict[str, tuple[str, dict[str, bool]]] = {
+    "delen": ("sharing", {"aan": True, "uit": False}), "sharing": ("sharing", {"on": True, "off": False}),
+    "verwijderen": ("keep_public", {"bewaren": True, "wissen": False}),
+    "uninstall": ("keep_public", {"keep": True, "erase": False}),
+}
 _FAILURE_OPTION = re.compile(r"(?<!\S)(patroon|pattern|volgen|followup)=(\S+)", re.IGNORECASE)
 YES = {"ja", "yes", "aan", "on", "1", "true"}
 
@@ -93,6 +99,23 @@ class GroupFlows:
             return text
         self.port.post_message(Place(asker.channel_id), text)
         return ""
+
+    def _workspace_command(self, rest: str, asker: Asker, place: Place, lang: str, prefix: str) -> str:
+        """`werkruimte`: whether this workspace shares its public lessons with the network, and whether they
+        stay if the app is uninstalled; its admins change that."""
+        words = rest.lower().split()
+        repo, workspace = self.core.repo, asker.workspace
+        if words:
+            if not self.port.is_admin(asker.user_id):
+                return t("workspace.admins_only", lang)
+            setting, values = _WORKSPACE_SETTINGS.get(words[0], ("", {}))
+            value = values.get(words[1]) if len(words) == 2 else None
+            if value is None:
+                return t("workspace.usage", lang, p=prefix)
+            repo.set_workspace_settings(self.platform, workspace, asker.user_id, **{setting: value})
+        chosen = repo.workspace_settings(self.platform, workspace)
+        return t("workspace.settings", lang, sharing=t(f"workspace.sharing.{chosen.sharing}", lang),
+                 keep=t(f"workspace.keep.{chosen.keep_public}", lang), p=prefix)
 
     def coordinator(self, user_id: str) -> bool:
         return is_coordinator(self.core.settings.coordinators, self.platform, user_id, self.port.mention(user_id),

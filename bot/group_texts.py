@@ -144,6 +144,26 @@ GROUP_TEXTS: dict[str, dict[str, str]] = {
     "channel.language.auto": {"nl": "die van de vraag", "en": "that of the question"},
     "channel.language.nl": {"nl": "Nederlands", "en": "Dutch"},
     "channel.language.en": {"nl": "Engels", "en": "English"},
+    "workspace.admins_only": {"nl": "Alleen een beheerder van deze werkruimte kan dat wijzigen.",
+                              "en": "Only an admin of this workspace can change that."},
+    "workspace.usage": {
+        "nl": "Gebruik: {p}werkruimte (toont de instellingen), {p}werkruimte delen aan|uit, {p}werkruimte "
+              "verwijderen bewaren|wissen",
+        "en": "Usage: {p}workspace (shows the settings), {p}workspace sharing on|off, {p}workspace uninstall "
+              "keep|erase"},
+    "workspace.settings": {
+        "nl": "Deze werkruimte: {sharing}. Als Leerkring hier verwijderd wordt, gaan de lessen uit besloten "
+              "kanalen altijd mee; de openbare lessen {keep}. Wijzigen (beheerders): {p}werkruimte delen aan|uit, "
+              "{p}werkruimte verwijderen bewaren|wissen.",
+        "en": "This workspace: {sharing}. If Leerkring is uninstalled here, the lessons from private channels always "
+              "go; the public lessons {keep}. To change (admins): {p}workspace sharing on|off, {p}workspace "
+              "uninstall keep|erase."},
+    "workspace.sharing.True": {"nl": "openbare lessen worden gedeeld met het hele netwerk",
+                               "en": "public lessons are shared with the whole network"},
+    "workspace.sharing.False": {"nl": "lessen blijven binnen deze werkruimte",
+                                "en": "lessons stay within this workspace"},
+    "workspace.keep.True": {"nl": "blijven in het netwerk", "en": "stay in the network"},
+    "workspace.keep.False": {"nl": "worden dan ook gewist", "en": "are erased as well"},
     "answer.outdated": {
         "nl": "⚠️ Verouderd: een coördinator markeerde deze les als verouderd; vraag na of ze nog klopt.",
         "en": "⚠️ Outdated: a coordinator marked this lesson as outdated; check whether it still holds."},

@@ -151,14 +151,16 @@ class PeerLearning:
 
     # -- digest ----------------------------------------------------------------------------------
     def digest(self, since: datetime) -> Digest:
-        new = [lesson for lesson in self.repo.lessons_since(since)
-               if lesson.source.visibility is Visibility.PUBLIC]
+        unshared = self.repo.unshared_workspaces()
+        new = [lesson for lesson in self.repo.lessons_since(since) if lesson.source.visibility is Visibility.PUBLIC
+               and (lesson.source.platform, lesson.source.workspace) not in unshared]
         by_theme: dict[str, list[Lesson]] = {}
         for lesson in new:
             for theme in lesson.themes or [""]:  # "" = no theme; the digest names it in its reader's language
                 by_theme.setdefault(theme, []).append(lesson)
         helpful = [(lesson, n) for lesson, n in self.repo.most_helpful(since)
-                   if lesson.source.visibility is Visibility.PUBLIC]
+                   if lesson.source.visibility is Visibility.PUBLIC
+                   and (lesson.source.platform, lesson.source.workspace) not in unshared]
         return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
                       [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
 

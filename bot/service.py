@@ -290,9 +290,12 @@ class LeerkringService(PeerLearning):
         """What `asker` may not see (to exclude), and a set that collects the lessons they may see but the
         channel they ask in may not (to answer privately)."""
         private_ids: set[int] = set()
+        unshared = self.repo.unshared_workspaces() - {(asker.platform, asker.workspace)}
 
         def exclude(lesson_id: int, meta: LessonMeta) -> bool:
             platform, workspace, channel = meta.channel
+            if unshared and (platform, workspace) in unshared:
+                return True  # its workspace keeps its lessons to itself
             if meta.visibility is Visibility.PUBLIC or (platform, channel) == (asker.platform, asker.channel_id):
                 return False  # public, or asked in the very channel the lesson came from
             if not may_see_place(self.access, asker, meta.visibility, platform, workspace, channel):
@@ -400,6 +403,15 @@ class LeerkringService(PeerLearning):
             removed += len(parts) - len(kept)
             self.repo.save_lesson(_redraft(lesson, text="\n\n".join(kept)))
         return removed
+
+    def workspace_left(self, platform: str, workspace: str) -> int:
+        """The app was uninstalled from a workspace (or its bot token revoked): its private lessons are erased,
+        and its public ones too when its admin chose so. Returns how many lessons were erased."""
+        keep = self.repo.workspace_settings(platform, workspace).keep_public
+        erased = self.repo.erase_workspace(platform, workspace, keep_public=keep)
+        log.warning("%s: left workspace %s; %d lessons erased", platform, workspace, len(erased))
+        self._erased()
+        return len(erased)
 
     def _set_outcome(self, lesson: Lesson, outcome: Outcome) -> None:
         self.repo.save_lesson(_redraft(lesson, outcome=outcome))

@@ -23,7 +23,9 @@ def question_themes(text: str, hit_themes: list[str], known: set[str]) -> set[st
 
 def compute(repo: Repository) -> dict[str, Any]:
     # Only what anyone may see: the figures are posted in channels, and a count can reveal a private lesson.
-    lessons = [lesson for lesson in repo.iter_lessons() if lesson.source.visibility is Visibility.PUBLIC]
+    unshared = repo.unshared_workspaces()  # and what a workspace keeps to itself stays out of network figures
+    lessons = [lesson for lesson in repo.iter_lessons() if lesson.source.visibility is Visibility.PUBLIC
+               and (lesson.source.platform, lesson.source.workspace) not in unshared]
     themes = Counter(theme for lesson in lessons for theme in lesson.themes)
     provinces: Counter[str] = Counter()
     for lesson in lessons:

@@ -54,7 +54,7 @@ class SlackDriver:
         self.ids = {ANNA: "U0ANNA", BRAM: "U0BRAM", CEES: "U0CEES", DIRK: "U0DIRK", PUBLIC: "C0PUBLIC",
                     PRIVATE: "G0PRIVATE"}
         fake = self.fake = FakeSlack()
-        fake.add_user(self.ids[ANNA], "Anna de Vries")
+        fake.add_user(self.ids[ANNA], "Anna de Vries", is_admin=True)
         fake.add_user(self.ids[BRAM], "Bram Peters")
         fake.add_user(self.ids[CEES], "Cees Jansen", locale="en-US")
         fake.add_user(self.ids[DIRK], "Dirk Smit")
@@ -221,7 +221,7 @@ class MattermostDriver:
                     PUBLIC: "public00000000000000000000",
                     PRIVATE: "private0000000000000000000"}
         fake = self.fake = FakeMattermost()
-        fake.add_user(self.ids[ANNA], "anna", first="Anna", last="de Vries")
+        fake.add_user(self.ids[ANNA], "anna", first="Anna", last="de Vries", admin=True)
         fake.add_user(self.ids[BRAM], "bram", first="Bram", last="Peters")
         fake.add_user(self.ids[CEES], "cees", first="Cees", last="Jansen", locale="en")
         fake.add_user(self.ids[DIRK], "dirk", first="Dirk", last="Smit")

@@ -24,6 +24,7 @@ from bot.render import render_answer
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"
+WORKSPACE = "local"  # the one workspace a terminal has
 PROMPT = "you> "
 
 
@@ -51,7 +52,8 @@ class ConsoleAdapter:
         self.stdout = stdout
         self.chat = Conversation(app, self)
         self.asker = Asker(PLATFORM, identity.user_id, identity.user, identity.channel,
-                           Visibility.PRIVATE if identity.private else Visibility.PUBLIC, identity.locale)
+                           Visibility.PRIVATE if identity.private else Visibility.PUBLIC, identity.locale,
+                           WORKSPACE)
         self._find = person_from_name(PLATFORM)
         app.service.notifiers[PLATFORM] = self.chat.notify_answered
         app.service.intro_checkers[PLATFORM] = self.chat.check_introduction
@@ -62,7 +64,7 @@ class ConsoleAdapter:
 
     def _source(self) -> Source:
         visibility = Visibility.PRIVATE if self.identity.private else Visibility.PUBLIC
-        return Source(PLATFORM, "local", self.identity.channel, self.identity.channel, visibility,
+        return Source(PLATFORM, WORKSPACE, self.identity.channel, self.identity.channel, visibility,
                       message_id=uuid.uuid4().hex)
 
     # -- the port: a terminal has no history, one place and one person at the keyboard -----------
@@ -79,7 +81,7 @@ class ConsoleAdapter:
         return self.asker.channel_visibility, channel
 
     def workspace(self, channel: str) -> str:
-        return "local"
+        return WORKSPACE
 
     def permalink(self, workspace: str, channel: str, message_id: str) -> str:
         return ""
@@ -89,6 +91,10 @@ class ConsoleAdapter:
             return PersonRef(PLATFORM, user_id, self.identity.user)
         known = self.app.repo.get_person(PLATFORM, user_id)
         return PersonRef(PLATFORM, user_id, known.display_name if known and known.display_name else user_id)
+
+    def is_admin(self, user_id: str) -> bool:
+        """Whether they administer the workspace (they choose its sharing)."""
+        return True  # whoever runs the console runs the installation
 
     def locale(self, user_id: str) -> str:
         return self.identity.locale if user_id == self.identity.user_id else ""

@@ -40,6 +40,7 @@ from bot.storage.tables import (
     utcnow,
 )
 from bot.storage.tending import TendingStore
+from bot.storage.workspaces import WorkspaceStore
 
 REVISION = "lesson_revision"
 
@@ -88,7 +89,7 @@ def _to_person(row: PersonRow) -> Person:
 
 
 class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore,
-                 TendingStore, ChannelStore):
+                 TendingStore, ChannelStore, WorkspaceStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 

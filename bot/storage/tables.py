@@ -337,3 +337,15 @@ class ChannelSettingRow(Base):
     language: Mapped[str] = mapped_column(String(8), default="")
     updated_by: Mapped[str] = mapped_column(String(128), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkspaceSettingRow(Base):
+    """What a workspace's admin chose (`/leerkring werkruimte …`): sharing, and what stays on uninstall."""
+
+    __tablename__ = "workspace_settings"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sharing: Mapped[bool] = mapped_column(Boolean, default=True)
+    keep_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

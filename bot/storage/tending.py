@@ -70,6 +70,9 @@ class TendingStore:
     def _next_revision(self, session: Session, count: int = 1) -> int:  # provided by Repository
         raise NotImplementedError
 
+    if TYPE_CHECKING:
+        def unshared_workspaces(self) -> frozenset[tuple[str, str]]: ...  # provided by WorkspaceStore
+
     def _with_merged(self, session: Session, lessons: dict[int, Lesson]) -> dict[int, Lesson]:
         """The lessons with the sources of the lessons merged into them."""
         if not lessons:
@@ -90,7 +93,12 @@ class TendingStore:
         from bot.storage.repository import to_lesson
 
         c = criteria
-        visible = [LessonRow.source_visibility == Visibility.PUBLIC.value,
+        public = LessonRow.source_visibility == Visibility.PUBLIC.value
+        unshared = self.unshared_workspaces() - places
+        if unshared:  # a workspace that keeps its lessons to itself: only its own coordinators see them
+            public = and_(public, ~or_(*[and_(LessonRow.source_platform == p, LessonRow.source_workspace == w)
+                                         for p, w in unshared]))
+        visible = [public,
                    *[and_(LessonRow.source_platform == p, LessonRow.source_workspace == w) for p, w in places]]
         where = [LessonRow.deleted_at.is_(None), or_(*visible)]
         if c.municipality_codes is not None:

@@ -95,9 +95,10 @@ class FakeMattermost:
 
     # -- world -----------------------------------------------------------------------------------
     def add_user(self, user_id: str, username: str, *, locale: str = "nl", is_bot: bool = False,
-                 first: str = "", last: str = "") -> None:
+                 first: str = "", last: str = "", admin: bool = False) -> None:
         self.users[user_id] = {"id": user_id, "username": username, "first_name": first, "last_name": last,
-                               "locale": locale, "is_bot": is_bot, "delete_at": 0}
+                               "locale": locale, "is_bot": is_bot, "delete_at": 0,
+                               "roles": "system_user system_admin" if admin else "system_user"}
 
     def add_channel(self, channel_id: str, name: str, kind: str, members: list[str], *, bot: bool = True) -> None:
         """A channel; the bot is a member unless `bot` is False (then the server refuses it the channel's posts)."""

@@ -227,6 +227,10 @@ class MattermostAdapter(MattermostRequests):
         user = self.gateway.user(user_id)
         return PersonRef(PLATFORM, user_id, user.name or user.username)
 
+    def is_admin(self, user_id: str) -> bool:
+        """Whether they administer the workspace (they choose its sharing)."""
+        return self.gateway.user(user_id).admin
+
     def locale(self, user_id: str) -> str:
         return self.gateway.user(user_id).locale
 

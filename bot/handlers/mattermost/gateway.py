@@ -26,6 +26,7 @@ class MattermostUser:
     locale: str
     is_bot: bool
     deleted: bool
+    admin: bool = False  # a system admin
 
 
 def driver_options(url: str, token: str) -> dict[str, Any]:
@@ -97,7 +98,7 @@ class MattermostGateway:
         full = " ".join(x for x in (info.get("first_name"), info.get("last_name")) if x)
         user = MattermostUser(user_id, info.get("username", user_id), full or info.get("nickname") or
                               info.get("username", user_id), info.get("locale", ""), bool(info.get("is_bot")),
-                              bool(info.get("delete_at")))
+                              bool(info.get("delete_at")), "system_admin" in str(info.get("roles", "")).split())
         return self._users.put(user_id, user)
 
     def forget_user(self, user_id: str) -> None:

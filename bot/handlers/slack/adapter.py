@@ -68,6 +68,8 @@ class SlackAdapter(SlackInteractions):
         app.event("message")(self.on_message)
         app.event("user_change")(self.on_user_change)
         app.event("team_join")(self.on_user_change)
+        app.event("app_uninstalled")(self.on_workspace_left)
+        app.event("tokens_revoked")(self.on_workspace_left)
         app.command("/leerkring")(self.on_command)
         app.shortcut("leerkring_save")(self.on_shortcut)
         app.view("leerkring_lesson")(self.on_form_submitted)
@@ -120,6 +122,10 @@ class SlackAdapter(SlackInteractions):
 
     def person(self, user_id: str) -> PersonRef:
         return PersonRef(PLATFORM, user_id, self.gateway.user(user_id).name)
+
+    def is_admin(self, user_id: str) -> bool:
+        """Whether they administer the workspace (they choose its sharing)."""
+        return self.gateway.user(user_id).admin
 
     def locale(self, user_id: str) -> str:
         return self.gateway.user(user_id).locale
@@ -205,6 +211,14 @@ class SlackAdapter(SlackInteractions):
             return
         name = (user.get("profile") or {}).get("real_name") or user.get("name") or user["id"]
         self.chat.person_left(user["id"], name)
+
+    def on_workspace_left(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Uninstalled from a workspace, or its bot token revoked: what the workspace keeps to itself goes."""
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only people's tokens were revoked; the bot still works there
+        if not self._first_time(body):
+            return
+        self.core.service.workspace_left(PLATFORM, body.get("team_id", ""))
 
     def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker:
         return self.chat.asker(user_id, channel_id, team_id, private_reply=private_reply)

@@ -37,6 +37,7 @@ class SlackUser:
     locale: str
     is_bot: bool
     deleted: bool
+    admin: bool = False  # a workspace admin or owner
 
 
 class SlackGateway:
@@ -101,7 +102,8 @@ class SlackGateway:
         profile = info.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
         return self._users.put(user_id, SlackUser(user_id, name or user_id, info.get("locale", ""),
-                                                  bool(info.get("is_bot")), bool(info.get("deleted"))))
+                                                  bool(info.get("is_bot")), bool(info.get("deleted")),
+                                                  bool(info.get("is_admin") or info.get("is_owner"))))
 
     def find_user(self, name: str) -> str:
         """The id of the workspace member whose handle, display name or real name is `name` ("" if none)."""
