@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     slack_port: int = Field(default=3000, alias="SLACK_PORT")
     slack_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="SLACK_CAPTURE_EMOJIS")
     slack_answer_bots: bool = Field(default=False, alias="SLACK_ANSWER_BOTS")
+    # one app for many workspaces (HTTP mode): installed through /slack/install, tokens kept in the database
+    slack_client_id: str = Field(default="", alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_authorize_url: str = Field(default="https://slack.com/oauth/v2/authorize", alias="SLACK_AUTHORIZE_URL")
 
     # -- Mattermost -----------------------------------------------------------------------------
     mattermost_url: str = Field(default="", alias="MATTERMOST_URL")
@@ -82,7 +86,8 @@ class Settings(BaseSettings):
     mattermost_answer_bots: bool = Field(default=False, alias="MATTERMOST_ANSWER_BOTS")
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mattermost_token",
-                     "mattermost_command_token", "web_secret", "oidc_client_secret", mode="before")
+                     "mattermost_command_token", "web_secret", "oidc_client_secret", "slack_client_secret",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`SLACK_BOT_TOKEN=` in a .env file (as in .env.example) means not set, not an empty token."""

@@ -9,6 +9,15 @@ OPERATOR_TEXTS: dict[str, dict[str, str]] = {
                                "en": "SLACK_APP_TOKEN is not set (needed for Socket Mode)."},
     "config.slack_signing_secret": {"nl": "SLACK_SIGNING_SECRET ontbreekt (nodig voor HTTP-modus).",
                                     "en": "SLACK_SIGNING_SECRET is not set (needed for HTTP mode)."},
+    "config.slack_oauth_http": {
+        "nl": "SLACK_CLIENT_ID (één app voor veel werkruimtes) werkt in HTTP-modus: zet SLACK_MODE=http en "
+              "SLACK_SIGNING_SECRET.",
+        "en": "SLACK_CLIENT_ID (one app for many workspaces) works in HTTP mode: set SLACK_MODE=http and "
+              "SLACK_SIGNING_SECRET."},
+    "doctor.slack_oauth": {"nl": "één app voor veel werkruimtes; elke werkruimte installeert via /slack/install",
+                           "en": "one app for many workspaces; each installs it through /slack/install"},
+    "config.slack_client_secret": {"nl": "SLACK_CLIENT_SECRET ontbreekt (nodig naast SLACK_CLIENT_ID).",
+                                   "en": "SLACK_CLIENT_SECRET is not set (needed with SLACK_CLIENT_ID)."},
     "config.mattermost": {"nl": "MATTERMOST_URL en MATTERMOST_TOKEN zijn nodig.",
                           "en": "MATTERMOST_URL and MATTERMOST_TOKEN are required."},
     "config.invalid": {"nl": "{name}: “{value}” kan niet; verwacht: {expected}.",

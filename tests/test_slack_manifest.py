@@ -72,3 +72,9 @@ def test_commands_shortcuts_and_interactivity_are_declared():
 def test_people_can_write_to_the_bot_in_its_messages_tab():
     home = manifest()["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
+
+
+def test_an_install_asks_for_exactly_the_manifest_s_scopes():
+    from bot.handlers.slack.workspaces import BOT_SCOPES
+
+    assert sorted(BOT_SCOPES) == sorted(manifest()["oauth_config"]["scopes"]["bot"])

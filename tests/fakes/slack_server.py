@@ -35,6 +35,7 @@ METHOD_SCOPES = {
     "files.completeUploadExternal": "files:write",
     # no scope: answered for any valid bot token (the app-level token for apps.connections.open)
     "auth.test": "", "chat.getPermalink": "", "views.open": "", "apps.connections.open": "",
+    "oauth.v2.access": "",  # the app's client id and secret, not a token
 }
 
 BOT_USER = "UBOT"
@@ -71,8 +72,16 @@ class FakeSlack:
     port: int = 0
     manifest: Path = MANIFEST
     refused: list[tuple[str, str]] = field(default_factory=list)  # (method or event, what was missing)
-    bot_token: str = "xoxb-test"  # the only tokens Slack accepts; any other is invalid_auth, as on Slack
+    bot_token: str = "xoxb-test"  # the first workspace's bot token; any unknown token is invalid_auth, as on Slack
     app_token: str = "xapp-test"
+    # more workspaces (OAuth installs): team id -> {"token", "name"}; a token works for its own team's channels
+    # and users only, and for channels shared with its team (Slack Connect)
+    teams: dict[str, dict[str, str]] = field(default_factory=dict)
+    channel_teams: dict[str, set[str]] = field(default_factory=dict)
+    user_teams: dict[str, str] = field(default_factory=dict)
+    client_id: str = "111.222"
+    client_secret: str = "app-geheim"
+    codes: dict[str, str] = field(default_factory=dict)  # OAuth code -> the team that authorised the install
 
     def __post_init__(self) -> None:
         spec = yaml.safe_load(self.manifest.read_text(encoding="utf-8"))
@@ -86,6 +95,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self.teams.setdefault(TEAM, {"token": self.bot_token, "name": "Gemeenten"})
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -127,15 +137,32 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response/{uuid.uuid4().hex}"
 
     # -- world -----------------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, locale: str = "nl-NL", **extra: Any) -> None:
+    def add_team(self, team_id: str, name: str, token: str) -> None:
+        """Another workspace; the app gets `token` there once it is installed (an OAuth code from `authorise`)."""
+        self.teams[team_id] = {"token": token, "name": name}
+
+    def authorise(self, team_id: str) -> str:
+        """An admin of `team_id` approved the install: the code Slack sends to the redirect URL."""
+        code = uuid.uuid4().hex
+        self.codes[code] = team_id
+        return code
+
+    def revoke(self, team_id: str) -> None:
+        """The app was uninstalled there: its token no longer works."""
+        self.teams[team_id]["token"] = "revoked-" + uuid.uuid4().hex
+
+    def add_user(self, user_id: str, name: str, locale: str = "nl-NL", *, team: str = TEAM, **extra: Any) -> None:
+        self.user_teams[user_id] = team
         self.users[user_id] = {"id": user_id, "name": name.lower().replace(" ", "."), "real_name": name,
                                "locale": locale, "is_bot": False, "deleted": False,
                                "profile": {"display_name": name, "real_name": name}, **extra}
 
     def add_channel(self, channel_id: str, name: str, members: list[str], *, private: bool = False,
-                    im: bool = False) -> None:
+                    im: bool = False, team: str = TEAM, shared_with: tuple[str, ...] = ()) -> None:
+        self.channel_teams[channel_id] = {team, *shared_with}
+        shared = {"is_shared": True, "is_ext_shared": True, "conversation_host_id": team} if shared_with else {}
         self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private, "is_im": im,
-                                     "is_mpim": False}
+                                     "is_mpim": False, **shared}
         self.members[channel_id] = list(members)
         self.messages.setdefault(channel_id, [])
 
@@ -258,8 +285,15 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         if status >= 500:
             return web.Response(status=status, text="upstream trouble")
-        if token != (self.app_token if method == "apps.connections.open" else self.bot_token):
+        if method == "oauth.v2.access":
+            return web.json_response(self.api_oauth_v2_access(params, request.headers.get("Authorization", "")))
+        team = self._team_of_token(token)
+        if method == "apps.connections.open" and token == self.app_token:
+            team = TEAM
+        elif team is None or method == "apps.connections.open":
             return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
+        if not self._reachable(team, params):
+            return web.json_response({"ok": False, "error": "channel_not_found"})
         needed = METHOD_SCOPES.get(method, "").format(kind=self._kind(str(params.get("channel", ""))))
         if method == "conversations.open" and "," in str(params.get("users", "")):
             needed = "mpim:write"
@@ -271,7 +305,7 @@ class FakeSlack:
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
-        result = handler(params)
+        result = handler({**params, "_token": token} if method == "auth.test" else params)
         with self._lock:
             late = self.fail_after.get(method)
             late_status = late.pop(0) if late else 200
@@ -279,9 +313,36 @@ class FakeSlack:
             return web.Response(status=late_status, text="upstream trouble")
         return web.json_response(result)
 
+    def _team_of_token(self, token: str) -> str | None:
+        return next((team for team, info in self.teams.items() if token and info["token"] == token), None)
+
+    def _reachable(self, team: str, p: dict[str, Any]) -> bool:
+        """A token reaches its own team's channels and users, and channels shared with its team."""
+        channel = str(p.get("channel", ""))
+        if channel in self.channel_teams and team not in self.channel_teams[channel]:
+            return False
+        user = str(p.get("user", ""))
+        return not (user in self.user_teams and self.user_teams[user] != team and not channel)
+
+    def api_oauth_v2_access(self, p: dict[str, Any], authorization: str) -> dict[str, Any]:
+        import base64
+
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        sent = (p.get("client_id"), p.get("client_secret"))
+        if authorization != f"Basic {expected}" and sent != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        team = self.codes.pop(str(p.get("code", "")), None)  # a code works once
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, "app_id": "A1", "authed_user": {"id": "U0ADMIN"}, "scope": ",".join(sorted(self.scopes)),
+                "token_type": "bot", "access_token": self.teams[team]["token"], "bot_user_id": BOT_USER,
+                "team": {"id": team, "name": self.teams[team]["name"]}, "enterprise": None,
+                "is_enterprise_install": False}
+
     def api_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.test/", "team": "Gemeenten", "user": "leerkring",
-                "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
+        team = self._team_of_token(str(p.get("_token", ""))) or TEAM
+        return {"ok": True, "url": "https://fake.slack.test/", "team": self.teams[team]["name"], "user": "leerkring",
+                "team_id": team, "user_id": BOT_USER, "bot_id": "BBOT"}
 
     def api_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4().hex}"}
@@ -335,7 +396,7 @@ class FakeSlack:
     def api_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
         users = sorted(p["users"].split(","))
         channel_id = "G" + "".join(u[-3:] for u in users).upper()
-        self.add_channel(channel_id, "", [*users, BOT_USER], private=True)
+        self.add_channel(channel_id, "", [*users, BOT_USER], private=True, team=self.user_teams.get(users[0], TEAM))
         return {"ok": True, "channel": {"id": channel_id}}
 
     def api_users_info(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot.handlers.slack.blocks import (
 )
 from bot.handlers.slack.gateway import SlackGateway, chat_message
 from bot.handlers.slack.interactions import SlackInteractions
+from bot.handlers.slack.workspaces import Installations, RoutingClient, current_team, in_team, team_of
 from bot.model import Answer, Asker, Hit, Lesson, PersonRef, Source, Visibility
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,10 @@ class SlackAdapter(SlackInteractions):
 
     platform = PLATFORM
 
-    def __init__(self, core: Core, bolt: App) -> None:
+    def __init__(self, core: Core, bolt: App, installations: Installations | None = None) -> None:
         self.core = core
         self.bolt = bolt
+        self.installations = installations  # many workspaces (OAuth installs); None: one bot token
         self.gateway = SlackGateway(bolt.client)
         self.emojis = core.settings.capture_emojis
         self.chat = Conversation(core, self)
@@ -62,33 +65,58 @@ class SlackAdapter(SlackInteractions):
     # -- registration ----------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.bolt
-        app.event("reaction_added")(self.on_reaction_added)
-        app.event("reaction_removed")(self.on_reaction_removed)
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
-        app.event("user_change")(self.on_user_change)
-        app.event("team_join")(self.on_user_change)
-        app.event("app_uninstalled")(self.on_workspace_left)
-        app.event("tokens_revoked")(self.on_workspace_left)
-        app.command("/leerkring")(self.on_command)
-        app.shortcut("leerkring_save")(self.on_shortcut)
-        app.view("leerkring_lesson")(self.on_form_submitted)
-        app.action("leerkring_edit")(self.on_edit)
-        app.action("leerkring_undo")(self.on_undo)
-        app.action("leerkring_intro")(self.on_introduce)
-        app.action("leerkring_helpful")(self.on_feedback)
-        app.action("leerkring_unhelpful")(self.on_feedback)
+        if self.installations is not None:
+            app.middleware(self._remember_places)
+        app.event("reaction_added")(in_team(self.on_reaction_added))
+        app.event("reaction_removed")(in_team(self.on_reaction_removed))
+        app.event("app_mention")(in_team(self.on_mention))
+        app.event("message")(in_team(self.on_message))
+        app.event("user_change")(in_team(self.on_user_change))
+        app.event("team_join")(in_team(self.on_user_change))
+        app.event("app_uninstalled")(in_team(self.on_workspace_left))
+        app.event("tokens_revoked")(in_team(self.on_workspace_left))
+        app.command("/leerkring")(in_team(self.on_command))
+        app.shortcut("leerkring_save")(in_team(self.on_shortcut))
+        app.view("leerkring_lesson")(in_team(self.on_form_submitted))
+        app.action("leerkring_edit")(in_team(self.on_edit))
+        app.action("leerkring_undo")(in_team(self.on_undo))
+        app.action("leerkring_intro")(in_team(self.on_introduce))
+        app.action("leerkring_helpful")(in_team(self.on_feedback))
+        app.action("leerkring_unhelpful")(in_team(self.on_feedback))
         app.action(re.compile(r"^leerkring_(reason|answer|met|outcome|declinereason|approve|pattern|circle)_"))(
-            self.on_choice)
-        app.action("leerkring_keep_open")(self.on_keep_open)
+            in_team(self.on_choice))
+        app.action("leerkring_keep_open")(in_team(self.on_keep_open))
         app.error(self.on_error)
+
+    def _remember_places(self, body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        """Which workspace each channel and person belongs to, as events show them (for calls made later,
+        outside any event: follow-ups, digests, the coordinators' "ask the network")."""
+        assert self.installations is not None
+        event = body.get("event") or {}
+        channel = event.get("channel") or (event.get("item") or {}).get("channel") or body.get("channel_id") or (
+            body.get("channel") or {}).get("id") or ""
+        user = event.get("user") if isinstance(event.get("user"), str) else body.get("user_id") or (
+            body.get("user") or {}).get("id") or ""
+        self.installations.seen(team_of(body), str(channel), str(user or ""))
+        return next()
 
     def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: handling %s failed: %s", body.get("event_id") or body.get("type"), error,
                   exc_info=error)
 
+    def home(self, body: dict[str, Any], channel: str) -> str:
+        """The workspace a channel's lessons belong to: a channel shared between workspaces (Slack Connect)
+        has one home, whichever workspace's copy of an event brought it."""
+        return (self.gateway.host(channel) if channel else "") or str(body.get("team_id", ""))
+
     def _first_time(self, body: dict[str, Any]) -> bool:
-        key = body.get("event_id") or ""
+        """Whether an event is new. An event in a channel is known by what happened where and when, so the
+        copies a shared channel delivers to each workspace count as one; others by Slack's event id."""
+        event = body.get("event") or {}
+        channel = event.get("channel") or (event.get("item") or {}).get("channel") or ""
+        stamp = event.get("event_ts") or event.get("ts") or ""
+        key = (f"{event.get('type')}:{event.get('subtype', '')}:{channel}:{stamp}:{event.get('user', '')}:"
+               f"{event.get('reaction', '')}" if channel and stamp else body.get("event_id") or "")
         if not key:
             return True
         if self.core.service.claim_event(f"slack:{key}"):
@@ -113,6 +141,8 @@ class SlackAdapter(SlackInteractions):
         return self.gateway.visibility(channel)
 
     def workspace(self, channel: str) -> str:
+        if self.installations is not None:  # the workspace of the event being handled, or the channel's
+            return current_team() or self.installations.channels.get(channel, "")
         if not self._team:
             self._team = str(self.bolt.client.auth_test().get("team_id", ""))
         return self._team
@@ -218,7 +248,10 @@ class SlackAdapter(SlackInteractions):
             return  # only people's tokens were revoked; the bot still works there
         if not self._first_time(body):
             return
-        self.core.service.workspace_left(PLATFORM, body.get("team_id", ""))
+        team = body.get("team_id", "")
+        self.core.service.workspace_left(PLATFORM, team)
+        if self.installations is not None:
+            self.installations.forget(team)
 
     def asker(self, user_id: str, channel_id: str, team_id: str, *, private_reply: bool = False) -> Asker:
         return self.chat.asker(user_id, channel_id, team_id, private_reply=private_reply)
@@ -239,16 +272,16 @@ class SlackAdapter(SlackInteractions):
         tagged = self._tagged(body, event)
         message = self.message(*tagged) if tagged else None
         if message is not None:
-            self.chat.tag(message, event["user"], Place(message.channel), workspace=body.get("team_id", ""))
+            self.chat.tag(message, event["user"], Place(message.channel), workspace=self.home(body, message.channel))
 
     def on_reaction_removed(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         tagged = self._tagged(body, event)
         if tagged is not None:
-            self.chat.untagged(body.get("team_id", ""), *tagged)
+            self.chat.untagged(self.home(body, tagged[0]), *tagged)
 
     def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         subtype = event.get("subtype")
-        team_id = body.get("team_id", "")
+        team_id = self.home(body, event.get("channel", ""))
         reply = event.get("message") or event.get("previous_message") or event
         root = str(reply.get("thread_ts") or "")
         if root and root != reply.get("ts") and subtype in THREAD_CHANGES:
@@ -279,7 +312,7 @@ class SlackAdapter(SlackInteractions):
             return
         if not self._first_time(body):
             return
-        team_id, channel_id, user_id = body.get("team_id", ""), event["channel"], event["user"]
+        team_id, channel_id, user_id = self.home(body, event["channel"]), event["channel"], event["user"]
         text = self.without_mentions(event.get("text", ""))
         if self.chat.save_by_mention(chat_message(channel_id, event), text, user_id, workspace=team_id):
             return
@@ -308,7 +341,10 @@ def post_once(client: WebClient, key: str, *, channel: str, thread_ts: str | Non
     """Post an answer exactly once. Slack's chat.postMessage has no idempotency key, and a 5xx or a dropped
     connection can come after Slack did post; so the answer carries message metadata naming what it answers
     (`key`), and before trying again the channel or thread is searched for it."""
-    once = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+    token = client.token
+    if isinstance(client, RoutingClient):  # one app in many workspaces: the token of the channel's workspace
+        token = client.installations.token(client.installations.team_for("chat.postMessage", {"channel": channel}))
+    once = WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=8)])  # 429: nothing was posted
     metadata = {"event_type": ANSWER_EVENT, "event_payload": {"answers": key}}
     for attempt in range(attempts):

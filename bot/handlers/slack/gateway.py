@@ -45,6 +45,7 @@ class SlackGateway:
 
     def __init__(self, client: WebClient, ttl: float = TTL) -> None:
         self.client = client
+        self._hosts: dict[str, str] = {}
         self._members = TTLCache(ttl)
         self._channels = TTLCache(ttl)
         self._users = TTLCache(ttl)
@@ -83,6 +84,8 @@ class SlackGateway:
             channel = self.client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError:
             return Visibility.PRIVATE, channel_id  # unknown: treat as private, the safe choice
+        if channel.get("conversation_host_id"):  # shared between workspaces (Slack Connect): its home
+            self._hosts[channel_id] = str(channel["conversation_host_id"])
         if channel.get("is_im") or channel.get("is_mpim"):
             result = (Visibility.DM, channel.get("name", "") or "dm")
         elif channel.get("is_private"):
@@ -90,6 +93,11 @@ class SlackGateway:
         else:
             result = (Visibility.PUBLIC, channel.get("name", ""))
         return self._channels.put(channel_id, result)
+
+    def host(self, channel_id: str) -> str:
+        """The workspace a channel shared between workspaces belongs to ("" for any other channel)."""
+        self.visibility(channel_id)
+        return self._hosts.get(channel_id, "")
 
     def user(self, user_id: str) -> SlackUser:
         cached = self._users.get(user_id)

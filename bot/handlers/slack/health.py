@@ -9,12 +9,19 @@ from bot.messages import t
 
 
 def configured(settings: Settings) -> bool:
-    return settings.slack_bot_token is not None
+    return settings.slack_bot_token is not None or bool(settings.slack_client_id)
 
 
 def check(settings: Settings, lang: str) -> Check:
     if not configured(settings):
         return Check("slack", OFF, t("doctor.not_configured", lang, setting="SLACK_BOT_TOKEN"))
+    if settings.slack_client_id and settings.slack_bot_token is None:  # one app, installed by each workspace
+        missing = [name for name, value in (("SLACK_CLIENT_SECRET", settings.slack_client_secret),
+                                            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret)) if value is None]
+        if settings.slack_mode != "http" or missing:
+            return Check("slack", FAIL, t("config.slack_oauth_http", lang) + (
+                "; " + t("doctor.missing", lang, settings=", ".join(missing)) if missing else ""))
+        return Check("slack", OK, t("doctor.slack_oauth", lang))
     try:
         from bot.handlers.slack.run import check_token, probe_client
     except ImportError:

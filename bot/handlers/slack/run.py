@@ -74,6 +74,12 @@ def probe_client(settings: Settings) -> WebClient:
 
 def preflight(settings: Settings) -> None:
     """Before anything loads: every setting the mode needs is there and Slack accepts both tokens."""
+    if settings.slack_client_id and settings.slack_bot_token is None:  # each workspace's token comes at install
+        if settings.slack_mode != "http" or settings.slack_signing_secret is None:
+            raise ConfigurationError("config.slack_oauth_http")
+        if settings.slack_client_secret is None:
+            raise ConfigurationError("config.slack_client_secret")
+        return
     client = probe_client(settings)
     check_token(client, settings.slack_api_url)
     if settings.slack_mode == "http":
@@ -90,11 +96,14 @@ def preflight(settings: Settings) -> None:
 
 
 def build_bolt(core: Core, *, client: WebClient | None = None, http: bool = False) -> tuple[App, SlackAdapter]:
-    """The bolt App with Leerkring's listeners. In Socket Mode requests are not signed."""
+    """The bolt App with Leerkring's listeners. In Socket Mode requests are not signed. With SLACK_CLIENT_ID
+    (HTTP mode) one app serves every workspace that installs it."""
     settings = core.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if http and not secret:
         raise ConfigurationError("config.slack_signing_secret")
+    if settings.slack_client_id:
+        return build_multi_workspace_bolt(core, secret)
     client = client or web_client(settings)
     check_token(client, settings.slack_api_url)
     bolt = App(client=client, signing_secret=secret or "unused-in-socket-mode",
@@ -102,19 +111,45 @@ def build_bolt(core: Core, *, client: WebClient | None = None, http: bool = Fals
     return bolt, SlackAdapter(core, bolt)
 
 
+def build_multi_workspace_bolt(core: Core, secret: str | None) -> tuple[App, SlackAdapter]:
+    """slack-bolt's OAuth flow (`/slack/install`, `/slack/oauth_redirect`) with slack_sdk's SQLAlchemy
+    installation and state stores in Leerkring's database; every call carries its workspace's token."""
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+    from bot.handlers.slack.workspaces import BOT_SCOPES, Installations, RoutingClient
+
+    settings = core.settings
+    if settings.slack_mode != "http" or not secret:
+        raise ConfigurationError("config.slack_oauth_http")
+    if settings.slack_client_secret is None:
+        raise ConfigurationError("config.slack_client_secret")
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    installations = Installations(settings.slack_client_id, core.db.engine, base_url)
+    client = RoutingClient(installations, base_url=base_url, retry_handlers=[
+        RateLimitErrorRetryHandler(max_retry_count=8), ServerErrorRetryHandler(max_retry_count=6),
+        ConnectionErrorRetryHandler(max_retry_count=6)])
+    oauth = OAuthSettings(client_id=settings.slack_client_id,
+                          client_secret=settings.slack_client_secret.get_secret_value(), scopes=list(BOT_SCOPES),
+                          installation_store=installations.store, state_store=installations.states,
+                          authorization_url=settings.slack_authorize_url)
+    bolt = App(client=client, signing_secret=secret, oauth_settings=oauth, name="leerkring")
+    return bolt, SlackAdapter(core, bolt, installations)
+
+
 def socket_mode_handler(bolt: App, app_token: str) -> SocketModeHandler:
     return SocketModeHandler(bolt, app_token=app_token)
 
 
 def wsgi_app(bolt: App) -> Callable[..., Iterable[bytes]]:
-    """Events, commands and interactivity on `/slack/events`; `/healthz` and `/metrics`."""
+    """Events, commands and interactivity on `/slack/events`; with one app for many workspaces also
+    `/slack/install` and `/slack/oauth_redirect`; `/healthz` and `/metrics`."""
     handler = SlackRequestHandler(bolt)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         answered = health_and_metrics(environ, start_response)
         if answered is not None:
             return answered
-        if environ.get("PATH_INFO") != "/slack/events":
+        if environ.get("PATH_INFO") not in ("/slack/events", "/slack/install", "/slack/oauth_redirect"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
         return handler(environ, start_response)
