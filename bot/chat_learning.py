@@ -150,9 +150,11 @@ class LearningFlows:
             if answer == "accepted" and lesson is not None:
                 text = t("intro.message", theirs, contact="{contact}", asker="{asker}", title=lesson.title,
                          municipality=self._municipality_of(intro.asker_id), short_id=short_id)
-                self.port.group_message([intro.asker_id, user_id], text, contact=self.port.mention(user_id),
-                                        asker=self.port.mention(intro.asker_id))
-                self.port.direct_message(asker, t("intro.accepted", theirs, contact=contact, short_id=short_id))
+                together = self.port.group_message([intro.asker_id, user_id], text,
+                                                   contact=self.port.mention(user_id),
+                                                   asker=self.port.mention(intro.asker_id))
+                self.port.direct_message(asker, t("intro.accepted" if together else "intro.accepted_apart", theirs,
+                                                  contact=contact, short_id=short_id))
             else:
                 self.port.direct_message(asker, t("intro.not_now", theirs, contact=contact, short_id=short_id))
 

@@ -77,7 +77,8 @@ class ChatPort(Protocol):
     # `text` is plain: the port escapes it, then puts each `{name}` of `markup` (already in its markup) in place
     def post_message(self, place: Place, text: str, **markup: str) -> str: ...  # for everyone there; its id
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None: ...
-    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None: ...  # opens the group
+    # opens the group; False when no conversation can hold them all (each got the message apart)
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> bool: ...
     def mention(self, user_id: str) -> str: ...  # a mention that notifies, in the platform's markup
     def contact_markup(self, lesson: Lesson, lang: str) -> str: ...  # the contact as a mention, escaped
     def upload_image(self, user_id: str, path: Path, title: str) -> None: ...  # into the user's direct messages

@@ -206,6 +206,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "intro.accepted": {"nl": "{contact} wil graag met je praten over les {short_id}: ik heb een groepsgesprek geopend.",
                        "en": "{contact} would like to talk with you about lesson {short_id}: I opened a group "
                              "conversation."},
+    "intro.accepted_apart": {
+        "nl": "{contact} wil graag met je praten over les {short_id}. Jullie werken in verschillende werkruimtes: "
+              "jullie kregen allebei een bericht met elkaars naam en gemeente; zoek elkaar op.",
+        "en": "{contact} would like to talk with you about lesson {short_id}. You work in different workspaces: "
+              "you each got a message with the other's name and municipality; look each other up."},
     "intro.not_now": {"nl": "{contact} kan nu niet over les {short_id} praten. Kijk of een andere les je verder "
                             "helpt, of probeer het later nog eens.",
                       "en": "{contact} cannot talk about lesson {short_id} now. See whether another lesson helps, "

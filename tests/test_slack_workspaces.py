@@ -160,3 +160,56 @@ def test_a_shared_channel_gives_one_lesson_and_one_answer(world) -> None:  # typ
     time.sleep(1.0)
     assert len(answers(fake, SHARED)) == 1
     assert core.repo.count_lessons() == 1
+
+
+def press(fake: FakeSlack, base: str, team: str, user: str, channel: str, action_id: str, value: str) -> None:
+    """A person presses a button; Slack posts the signed action to the request URL."""
+    payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": user, "team_id": team},
+               "api_app_id": "A1", "token": "x", "channel": {"id": channel}, "trigger_id": uuid.uuid4().hex,
+               "response_url": fake.response_url(), "container": {"type": "message", "channel_id": channel},
+               "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
+                            "action_ts": str(time.time())}]}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    stamp = str(int(time.time()))
+    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(f"{base}/slack/events", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature})
+    assert urllib.request.urlopen(request, timeout=10).status == 200
+
+
+def buttons(message: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """label -> (action id, value) of a message's buttons."""
+    return {element["text"]["text"]: (element["action_id"], element["value"]) for block in message.get("blocks") or []
+            if block.get("type") == "actions" for element in block["elements"]}
+
+
+def test_an_introduction_across_workspaces_is_a_message_in_each(world) -> None:  # type: ignore[no-untyped-def]
+    fake, adapter, base = world
+    core = adapter.core
+    install(fake, base, TEAM)
+    install(fake, base, EDE)
+    tag(fake, base, [TEAM], ZWOLLE_PUBLIC, ANNA, STORY + " gemeente: Zwolle")
+    fake.wait_for(lambda: core.repo.count_lessons() == 1)
+    question = fake.post(EDE_PUBLIC, BRAM, f"<@{BOT_USER}> Heeft een gemeente al eens een burgerbegroting geprobeerd?")
+    event(base, EDE, {"type": "app_mention", "user": BRAM, "text": question["text"], "ts": question["ts"],
+                      "channel": EDE_PUBLIC})
+    answer = fake.wait_for(lambda: [m for m in fake.messages[EDE_PUBLIC] if m.get("bot_id")])[0]
+    assert f"<@{ANNA}>" not in json.dumps(answer["blocks"])  # no mention of someone Ede's workspace cannot see
+    assert "Anna de Vries (Zwolle)" in json.dumps(answer["blocks"], ensure_ascii=False)
+    intro = next(v for label, v in buttons(answer).items() if v[0] == "leerkring_intro")
+    press(fake, base, EDE, BRAM, EDE_PUBLIC, *intro)
+    asked = fake.wait_for(lambda: [m for m in fake.messages.get("D" + ANNA, []) if buttons(m)])[0]
+    assert all(c.token == "xoxb-test" for c in fake.called("chat.postMessage") if c.params.get("channel") == ANNA)
+    yes = next(v for v in buttons(asked).values() if (v[0].startswith("leerkring_answer_") and '"yes"' in v[1])
+               or v[0].endswith("_0"))
+    press(fake, base, TEAM, ANNA, "D" + ANNA, *yes)
+
+    to_bram = fake.wait_for(lambda: [m for m in fake.messages.get("D" + BRAM, []) if "Anna" in m.get("text", "")])
+    to_anna = fake.wait_for(lambda: [m for m in fake.messages.get("D" + ANNA, []) if "Bram" in m.get("text", "")])
+    assert to_bram and to_anna
+    assert f"<@{BRAM}>" not in json.dumps(fake.messages["D" + ANNA]) and f"<@{ANNA}>" not in json.dumps(
+        fake.messages["D" + BRAM])  # named, not mentioned: neither workspace knows the other's people
+    assert any("verschillende werkruimtes" in m.get("text", "") for m in fake.messages["D" + BRAM])
+    assert all(c.token == "xoxb-ede" for c in fake.called("chat.postMessage") if c.params.get("channel") == BRAM)
+    assert not fake.called("conversations.open")  # no group conversation can hold two workspaces

@@ -132,8 +132,9 @@ class ConsoleAdapter:
         """Everyone at this terminal is a console user: a message to one of them is shown right here."""
         self._write(f"({to.name or to.user_id}) " + fill(text, markup))
 
-    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> bool:
         self._write(fill(text, markup))
+        return True
 
     def mention(self, user_id: str) -> str:
         return "@" + user_id

@@ -321,8 +321,10 @@ class FakeSlack:
         channel = str(p.get("channel", ""))
         if channel in self.channel_teams and team not in self.channel_teams[channel]:
             return False
-        user = str(p.get("user", ""))
-        return not (user in self.user_teams and self.user_teams[user] != team and not channel)
+        if channel.startswith("U") and self.user_teams.get(channel, team) != team:
+            return False  # a direct message to someone outside the token's workspace
+        users = [str(p.get("user", "")), *str(p.get("users", "")).split(",")]
+        return all(self.user_teams.get(user, team) == team for user in users if user and not channel)
 
     def api_oauth_v2_access(self, p: dict[str, Any], authorization: str) -> dict[str, Any]:
         import base64

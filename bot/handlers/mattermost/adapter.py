@@ -319,9 +319,10 @@ class MattermostAdapter(MattermostRequests):
         channel = self.driver.channels.create_direct_channel([self.bot_user_id, to.user_id])
         self.create_post(channel["id"], fill(escape(text), markup))
 
-    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> bool:
         channel = self.driver.channels.create_group_channel([*user_ids, self.bot_user_id])
         self.create_post(channel["id"], fill(escape(text), markup))
+        return True
 
     def mention(self, user_id: str) -> str:
         return "@" + self.gateway.user(user_id).username

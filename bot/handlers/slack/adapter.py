@@ -34,6 +34,7 @@ from bot.handlers.slack.workspaces import Installations, RoutingClient, current_
 from bot.model import Answer, Asker, Hit, Lesson, PersonRef, Source, Visibility
 
 log = logging.getLogger(__name__)
+MENTIONED = re.compile(r"<@(\w+)>")
 PLATFORM = "slack"
 # Message events that add, edit or delete a reply in a thread
 THREAD_CHANGES = (None, "message_changed", "message_deleted", "thread_broadcast", "file_share")
@@ -95,9 +96,7 @@ class SlackAdapter(SlackInteractions):
         event = body.get("event") or {}
         channel = event.get("channel") or (event.get("item") or {}).get("channel") or body.get("channel_id") or (
             body.get("channel") or {}).get("id") or ""
-        user = event.get("user") if isinstance(event.get("user"), str) else body.get("user_id") or (
-            body.get("user") or {}).get("id") or ""
-        self.installations.seen(team_of(body), str(channel), str(user or ""))
+        self.installations.seen(team_of(body), str(channel))
         return next()
 
     def on_error(self, error: Exception, body: dict[str, Any]) -> None:
@@ -174,7 +173,7 @@ class SlackAdapter(SlackInteractions):
     # -- the port: writing -----------------------------------------------------------------------
     def post_answer(self, place: Place, answer: Answer, hits: list[Hit], asker: Asker, key: str) -> None:
         blocks, text = answer_blocks(answer, hits, can_introduce=self.core.service.introducible(
-            hits, PLATFORM, asker.user_id))
+            hits, PLATFORM, asker.user_id), home=self.reader_home(asker.workspace))
         post_once(self.bolt.client, key, channel=place.channel, text=text, blocks=blocks,
                   thread_ts=place.thread or None)
 
@@ -184,7 +183,7 @@ class SlackAdapter(SlackInteractions):
         if answer is not None:
             hits = answer.hits if hits is None else hits
             blocks, text = answer_blocks(answer, hits, can_introduce=self.core.service.introducible(
-                hits, PLATFORM, user_id))
+                hits, PLATFORM, user_id), home=self.reader_home(current_team()))
         else:
             blocks = confirmation_blocks(text, lesson, lang) if lesson is not None else None
             text = escape(text)
@@ -205,7 +204,7 @@ class SlackAdapter(SlackInteractions):
 
     def direct_choices(self, to: PersonRef, text: str, action: str, choices: list[tuple[str, dict[str, Any]]],
                        **markup: str) -> None:
-        message = fill(escape(text), markup)
+        message = self.for_reader(to.user_id, fill(escape(text), markup))
         self.bolt.client.chat_postMessage(channel=to.user_id, text=message,
                                           blocks=choice_blocks(message, action, choices))
 
@@ -214,7 +213,17 @@ class SlackAdapter(SlackInteractions):
                                                      thread_ts=place.thread or None)["ts"])
 
     def direct_message(self, to: PersonRef, text: str, **markup: str) -> None:
-        self.bolt.client.chat_postMessage(channel=to.user_id, text=fill(escape(text), markup))
+        self.bolt.client.chat_postMessage(channel=to.user_id, text=self.for_reader(to.user_id,
+                                                                                  fill(escape(text), markup)))
+
+    def for_reader(self, reader: str, text: str) -> str:
+        """`text` for one person: someone from another workspace is named, not mentioned (their workspace does
+        not know them)."""
+        if self.installations is None or "<@" not in text:
+            return text
+        home = self.installations.team_of_user(reader)
+        return MENTIONED.sub(lambda m: m.group(0) if self.installations.team_of_user(m.group(1)) == home  # type: ignore[union-attr]
+                             else escape(self.person(m.group(1)).name), text)
 
     def contact_markup(self, lesson: Lesson, lang: str) -> str:
         return contact_mrkdwn(lesson, lang)
@@ -222,9 +231,25 @@ class SlackAdapter(SlackInteractions):
     def mention(self, user_id: str) -> str:
         return f"<@{user_id}>"
 
-    def group_message(self, user_ids: list[str], text: str, **markup: str) -> None:
+    def reader_home(self, workspace: str) -> str:
+        """The workspace whose members read a reply: "" with one bot token (everyone is in one workspace)."""
+        return workspace if self.installations is not None else ""
+
+    def group_message(self, user_ids: list[str], text: str, **markup: str) -> bool:
+        """A group conversation for these people; people in different workspaces (no conversation can hold
+        them) each get the message directly in their own workspace, naming the others instead of mentioning
+        someone their workspace does not know."""
+        if self.installations is not None:
+            teams = {self.installations.team_of_user(user) for user in user_ids}
+            if len(teams) > 1:
+                named = {key: MENTIONED.sub(lambda m: escape(self.person(m.group(1)).name), value)
+                         for key, value in markup.items()}
+                for user in user_ids:
+                    self.bolt.client.chat_postMessage(channel=user, text=fill(escape(text), named))
+                return False
         channel = self.bolt.client.conversations_open(users=",".join(user_ids))["channel"]["id"]
         self.bolt.client.chat_postMessage(channel=channel, text=fill(escape(text), markup))
+        return True
 
     def upload_image(self, user_id: str, path: Path, title: str) -> None:
         channel = self.bolt.client.conversations_open(users=user_id)["channel"]["id"]

@@ -52,18 +52,23 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return button
 
 
-def contact_mrkdwn(lesson: Lesson, lang: str) -> str:
-    """The contact as a real mention when they are on Slack, otherwise their (escaped) name."""
+def contact_mrkdwn(lesson: Lesson, lang: str, home: str = "") -> str:
+    """The contact as a real mention when they are on Slack in the reader's workspace (`home`, "" when there
+    is one), otherwise their (escaped) name, with their municipality when they work elsewhere."""
     contact = lesson.contact
     if contact is None or not (contact.user_id or contact.name):
         return t("answer.no_contact", lang)
-    if contact.platform == "slack" and contact.user_id:
+    elsewhere = bool(home and lesson.source.workspace and lesson.source.workspace != home)
+    if contact.platform == "slack" and contact.user_id and not elsewhere:
         return f"<@{contact.user_id}>" + inactive_note(lesson, lang)
+    if contact.platform == "slack" and elsewhere:
+        place = f" ({escape(lesson.municipality)})" if lesson.municipality else ""
+        return escape(contact.name or contact.user_id) + place + inactive_note(lesson, lang)
     where = {"mattermost": " (Mattermost)"}.get(contact.platform, "")
     return escape(contact.name or contact.user_id) + where + inactive_note(lesson, lang)
 
 
-def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: bool) -> list[Block]:
+def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: bool, home: str = "") -> list[Block]:
     lesson = hit.lesson
     title = escape(lesson.title or snippet(lesson.text, 80))
     if lesson.source.permalink:
@@ -82,7 +87,7 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
         lines.append(f"_{escape(session_text(lesson, lang))}_")
     lines.extend(f"_{escape(line)}_" for line in tending_lines(lesson, lang))
     blocks: list[Block] = [_mrkdwn("\n".join(lines))]
-    context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang)}"
+    context = f"{t('answer.contact', lang)}: {contact_mrkdwn(lesson, lang, home)}"
     if lesson.themes:
         context += " · " + escape(" ".join(f"#{theme}" for theme in lesson.themes))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(context)}]})
@@ -97,8 +102,8 @@ def hit_blocks(hit: Hit, lang: str, question_id: int | None, *, can_introduce: b
     return blocks
 
 
-def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
-                  can_introduce: set[int] | None = None) -> tuple[list[Block], str]:
+def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *, can_introduce: set[int] | None = None,
+                  home: str = "") -> tuple[list[Block], str]:
     """Blocks and the plain-text fallback for an answer (or for `hits`, e.g. the private ones). The first
     line labels the kind: matches, "geen directe les, wel verwant", a listing, or none yet."""
     lang = answer.lang
@@ -117,7 +122,7 @@ def answer_blocks(answer: Answer, hits: list[Hit] | None = None, *,
     if summary:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(summary)}]})
     for hit in shown:
-        part = [{"type": "divider"}, *hit_blocks(hit, lang, answer.question_id,
+        part = [{"type": "divider"}, *hit_blocks(hit, lang, answer.question_id, home=home,
                                                  can_introduce=hit.lesson.id in (can_introduce or set()))]
         if len(blocks) + len(part) > MAX_BLOCKS - 1:
             break

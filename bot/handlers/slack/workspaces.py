@@ -102,47 +102,58 @@ class Installations:
                 for key in [k for k, v in known.items() if v == team]:
                     known.pop(key)
 
-    def seen(self, team: str, channel: str = "", user: str = "") -> None:
+    def seen(self, team: str, channel: str = "") -> None:
         if team and channel:
             self.channels[channel] = team
-        if team and user:
-            self.people.setdefault(user, team)
 
     def team_for(self, method: str, args: dict[str, Any]) -> str:
-        """The workspace a Web API call concerns."""
-        team = current_team()
+        """The workspace a Web API call concerns: a call about a person (their profile, a direct message to
+        them, a conversation with them) goes to the person's own workspace; a call about a channel to the
+        workspace of the event being handled, else the one the channel was seen in."""
+        channel = next((str(args[k]) for k in _CHANNEL_ARGS if args.get(k)), "")
+        users = [u for k in _USER_ARGS if args.get(k) for u in str(args[k]).split(",")]
+        if channel.startswith("U"):  # a direct message addressed to the person
+            channel, users = "", [channel]
+        if users and not channel:
+            team = self.team_of_user(users[0])
+            if team:
+                return team
+        team = current_team() or self.channels.get(channel, "")
         if team:
             return team
-        channel = next((str(args[k]) for k in _CHANNEL_ARGS if args.get(k)), "")
-        user = next((str(args[k]).split(",")[0] for k in _USER_ARGS if args.get(k)), "")
-        if channel.startswith("U"):  # a direct message addressed to the person
-            channel, user = "", channel
-        known = self.channels.get(channel) or self.people.get(user)
-        if known:
-            return known
         teams = self.teams()
         if len(teams) == 1:
             return teams[0]
-        return self._discover(teams, channel, user)
+        return self._discover(teams, channel) if channel else ""
 
-    def _discover(self, teams: list[str], channel: str, user: str) -> str:
+    def team_of_user(self, user: str) -> str:
+        """The workspace a person belongs to: the one whose token can read their profile."""
+        if user in self.people:
+            return self.people[user]
+        teams = self.teams()
+        if len(teams) == 1:
+            return teams[0]
+        for team in sorted(teams, key=lambda t: t != current_team()):
+            token = self.token(team)
+            try:
+                if token and WebClient(token=token, base_url=self.base_url, timeout=10).users_info(user=user):
+                    self.people[user] = team
+                    return team
+            except SlackApiError:
+                continue
+        return ""
+
+    def _discover(self, teams: list[str], channel: str) -> str:
         for team in teams:
             token = self.token(team)
             if not token:
                 continue
-            probe = WebClient(token=token, base_url=self.base_url, timeout=10)
             try:
-                if channel:
-                    probe.conversations_info(channel=channel)
-                    self.channels[channel] = team
-                elif user:
-                    probe.users_info(user=user)
-                    self.people[user] = team
-                else:
-                    continue
-                return team
+                WebClient(token=token, base_url=self.base_url, timeout=10).conversations_info(channel=channel)
             except SlackApiError:
                 continue
+            self.channels[channel] = team
+            return team
         return ""
 
 
