@@ -275,7 +275,11 @@ class LeerkringService(PeerLearning):
         self.access.register(platform, checker)
 
     def may_see(self, asker: Asker, lesson: Lesson) -> bool:
-        """Whether `asker` may see `lesson` at all: public, asked in its own channel, or a member of it."""
+        """Whether `asker` may see `lesson` at all: public, asked in its own channel, or a member of it; and
+        from their own workspace, or from one that shares its lessons with the network."""
+        home = (lesson.source.platform, lesson.source.workspace)
+        if home != (asker.platform, asker.workspace) and home in self.repo.unshared_workspaces():
+            return False
         return may_see(self.access, asker, lesson)
 
     def visible_lesson(self, asker: Asker, lesson_id: int) -> Lesson:

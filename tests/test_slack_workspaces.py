@@ -213,3 +213,53 @@ def test_an_introduction_across_workspaces_is_a_message_in_each(world) -> None: 
     assert any("verschillende werkruimtes" in m.get("text", "") for m in fake.messages["D" + BRAM])
     assert all(c.token == "xoxb-ede" for c in fake.called("chat.postMessage") if c.params.get("channel") == BRAM)
     assert not fake.called("conversations.open")  # no group conversation can hold two workspaces
+
+
+def test_the_permission_matrix_per_workspace(world) -> None:  # type: ignore[no-untyped-def]
+    """Lessons from public and private channels of two workspaces, asked for by people of each, from a public
+    channel and a direct message: public lessons travel, private ones reach only their channel's members
+    (privately), and a workspace that stops sharing keeps even its public lessons in."""
+    import math
+
+    from bot.commands import CommandContext
+    from bot.model import Asker, PersonRef, Source
+    from bot.search.decision import MatchDecision
+    from bot.service import CaptureRequest
+
+    fake, adapter, base = world
+    core = adapter.core
+    fake.add_channel("G0EDE", "ede-team", [BRAM, BOT_USER], private=True, team=EDE)
+    install(fake, base, TEAM)
+    install(fake, base, EDE)
+    words = {(TEAM, ZWOLLE_PUBLIC): "zwolsopenbaar", (TEAM, ZWOLLE_PRIVATE): "zwolsbesloten",
+             (EDE, EDE_PUBLIC): "edeopenbaar", (EDE, "G0EDE"): "edebesloten"}
+    ids = {}
+    for (team, channel), word in words.items():
+        author = PersonRef("slack", ANNA if team == TEAM else BRAM)
+        visibility = Visibility.PRIVATE if channel.startswith("G") else Visibility.PUBLIC
+        ids[word] = core.service.capture(CaptureRequest(
+            text=f"Burgerbegroting met bewoners, {word}. #participatie", author=author, captured_by=author,
+            source=Source("slack", team, channel, channel, visibility, f"m-{word}"))).lesson.id
+    core.engine.decision = MatchDecision(match_at=-math.inf, related_at=-math.inf)
+    people = {ANNA: (TEAM, ZWOLLE_PUBLIC, "zwolsbesloten"), BRAM: (EDE, EDE_PUBLIC, "edebesloten")}
+    leaks = []
+    for sharing in (True, False):
+        core.repo.set_workspace_settings("slack", TEAM, ANNA, sharing=sharing)
+        for user, (team, public, own_private) in people.items():
+            for channel, where in ((public, Visibility.PUBLIC), ("D" + user, Visibility.DM)):
+                asker = Asker("slack", user, user, channel, where, "", team)
+                result = core.service.ask("burgerbegroting met bewoners", asker, record=False)
+                shown = {w for h in result.answer.hits for w in words.values() if w in h.lesson.text}
+                private = {w for h in result.private_hits for w in words.values() if w in h.lesson.text}
+                public_words = {"edeopenbaar"} | ({"zwolsopenbaar"} if sharing or team == TEAM else set())
+                expected = ((public_words, {own_private}) if where is Visibility.PUBLIC
+                            else (public_words | {own_private}, set()))
+                if (shown, private) != expected:
+                    leaks.append(("answer", sharing, user, where.value, shown, private))
+                for word, lesson_id in ids.items():
+                    reply = core.router.handle_command(f"contact {lesson_id}", CommandContext(
+                        asker=asker, person=PersonRef("slack", user, user)))
+                    visible = word in public_words or word == own_private
+                    if (word in reply.text) != visible:
+                        leaks.append(("contact N", sharing, user, where.value, word))
+    assert leaks == []
