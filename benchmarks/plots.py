@@ -20,12 +20,20 @@ COLOURS = {"leerkring": "#1b7f5f", "leerkring-dense": "#57b894", "chromadb": "#d
 
 
 def speed_points(directory: Path) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-    points: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for path in sorted(directory.glob("speed*.json")):
+    """Each system's figures per corpus size. A size measured again after a change ("-after") replaces the
+    earlier figure; "-before" files are kept for the before/after tables, not drawn."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    paths = sorted(directory.glob("speed*.json"), key=lambda path: (path.stem.endswith("-after"), path.name))
+    for path in paths:
+        if path.stem.endswith("-before"):
+            continue
         for entry in json.loads(path.read_text())["sizes"]:
             for system, result in entry["systems"].items():
                 if "error" not in result:
-                    points.setdefault(system, []).append((entry["size"], result))
+                    found[(system, entry["size"])] = result
+    points: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for (system, size), result in found.items():
+        points.setdefault(system, []).append((size, result))
     return {s: sorted(p, key=lambda item: item[0]) for s, p in points.items()}
 
 
