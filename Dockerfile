@@ -24,7 +24,7 @@ USER leerkring
 WORKDIR /var/lib/leerkring
 VOLUME ["/var/lib/leerkring"]
 # 8080: the Mattermost listener; 3000: Slack's HTTP mode; 9100: /healthz and /metrics
-EXPOSE 8080 3000 9100
+EXPOSE 8080 8090 3000 9100
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9100/healthz', timeout=4)"]
 CMD ["leerkring", "run"]

@@ -10,7 +10,7 @@ from bot.messages import t
 
 
 @click.command()
-@click.option("--listen", default=None, help="host:port (default LEERKRING_WEB_LISTEN, else 127.0.0.1:8080)")
+@click.option("--listen", default=None, help="host:port (default LEERKRING_WEB_LISTEN, else 127.0.0.1:8090)")
 @click.option("--create-admin", is_flag=True, help="Print a one-time sign-in link (24 hours) and stop.")
 @click.option("--workspace", "workspaces", multiple=True, metavar="PLATFORM:WORKSPACE",
               help="With --create-admin: a workspace whose private lessons the link's holder may tend.")
@@ -21,7 +21,7 @@ def web(ctx: click.Context, listen: str | None, create_admin: bool, workspaces: 
     from bot.web.auth import create_admin_link
 
     settings = settings_of(ctx)
-    listen = listen or settings.web_listen or "127.0.0.1:8080"
+    listen = listen or settings.web_listen or "127.0.0.1:8090"
     try:
         host, port = web_run.address(listen)
         web_run.preflight(settings)

@@ -18,7 +18,7 @@ def address(listen: str) -> tuple[str, int]:
 
 
 def preflight(settings: Settings) -> None:
-    address(settings.web_listen or "127.0.0.1:8080")
+    address(settings.web_listen or "127.0.0.1:8090")
     if settings.oidc_issuer and not settings.oidc_client_id:
         raise LeerkringError("config.invalid", name="LEERKRING_OIDC_CLIENT_ID", value="",
                              expected="the client id registered at the issuer")
@@ -37,7 +37,7 @@ def server(app: Any, listen: str) -> Any:
 
 def run(app: Any, stop: threading.Event) -> None:
     """Serve until `stop` is set."""
-    web = server(app, app.settings.web_listen or "127.0.0.1:8080")
+    web = server(app, app.settings.web_listen or "127.0.0.1:8090")
 
     def watch() -> None:
         stop.wait()
