@@ -28,6 +28,7 @@ def test_members_switch_saving_off_and_on_for_their_channel(chat) -> None:  # ty
     chat.command(ANNA, PRIVATE, "kanaal")  # another channel keeps its own settings
     assert wait_for(lambda: [m for m in chat.private(ANNA) if "lessen bewaren aan" in m])
     chat.command(BRAM, PUBLIC, "kanaal bewaren aan")
+    wait_for(lambda: chat.core.repo.channel_settings(chat.name, chat.ids[PUBLIC]).capture)
     save(chat, BRAM, STORY + " Nog eens.")
     assert wait_for(lambda: chat.core.repo.count_lessons() == 1)
 
@@ -42,6 +43,7 @@ def test_answers_at_the_top_level_when_the_channel_chose_so(chat) -> None:  # ty
     chat.ask(BRAM, PUBLIC, "Heeft een gemeente al eens een burgerbegroting geprobeerd?")
     assert wait_for(lambda: [m for m in chat.top_level(PUBLIC)[before:] if "Burgerbegroting" in m])
     chat.command(ANNA, PUBLIC, "channel answers thread")
+    wait_for(lambda: chat.core.repo.channel_settings(chat.name, chat.ids[PUBLIC]).threads)
     question = chat.ask(BRAM, PUBLIC, "Heeft iemand een burgerbegroting in wijken gehouden?")
     assert wait_for(lambda: [m for m in chat.public(PUBLIC, thread=question) if "Burgerbegroting" in m])
 
