@@ -89,9 +89,10 @@ def diagnose(settings: Settings) -> list[Check]:
     database, repo = _database(settings, lang)
     model, embedder = _model(settings, lang)
     from bot.handlers import PLATFORMS, part
+    from bot.web.health import check as web_check
 
     checks = [database, model, _index(settings, repo, embedder, lang),
-              *(part(name, "health").check(settings, lang) for name in PLATFORMS)]
+              *(part(name, "health").check(settings, lang) for name in PLATFORMS), web_check(settings, lang)]
     if repo is not None:
         repo.db.dispose()
     if database.status != FAIL and settings.resolved_database_url().startswith("sqlite"):

@@ -14,6 +14,14 @@ OPERATOR_TEXTS: dict[str, dict[str, str]] = {
               "SLACK_SIGNING_SECRET.",
         "en": "SLACK_CLIENT_ID (one app for many workspaces) works in HTTP mode: set SLACK_MODE=http and "
               "SLACK_SIGNING_SECRET."},
+    "doctor.web": {"nl": "op {listen}; aanmelden via {issuer}", "en": "on {listen}; sign-in through {issuer}"},
+    "doctor.web_links_only": {
+        "nl": "op {listen}, zonder OpenID Connect: alleen eenmalige links (leerkring web --create-admin)",
+        "en": "on {listen}, without OpenID Connect: one-time links only (leerkring web --create-admin)"},
+    "doctor.web_oidc_unreachable": {"nl": "de identity provider antwoordt niet op {url}: {reason}",
+                                    "en": "the identity provider does not answer at {url}: {reason}"},
+    "doctor.web_oidc_issuer": {"nl": "de identity provider noemt zich {issuer}, verwacht {expected}",
+                               "en": "the identity provider calls itself {issuer}, expected {expected}"},
     "doctor.slack_oauth": {"nl": "één app voor veel werkruimtes; elke werkruimte installeert via /slack/install",
                            "en": "one app for many workspaces; each installs it through /slack/install"},
     "config.slack_client_secret": {"nl": "SLACK_CLIENT_SECRET ontbreekt (nodig naast SLACK_CLIENT_ID).",

@@ -438,3 +438,23 @@ def _get(url: str) -> httpx.Response | None:
         return httpx.get(url, follow_redirects=False, timeout=2)
     except httpx.TransportError:
         return None
+
+
+def test_doctor_checks_the_page_s_sign_in(settings: Settings, idp: FakeIdP) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    env = {"LEERKRING_DATA_DIR": str(settings.data_dir), "LEERKRING_INDEX_DIR": str(settings.index_dir),
+           "DATABASE_URL": settings.database_url, "LEERKRING_EMBEDDER": "fake", "LEERKRING_LANGUAGE": "en",
+           "SLACK_BOT_TOKEN": "", "MATTERMOST_URL": "", "LEERKRING_WEB_LISTEN": "127.0.0.1:8090"}
+
+    def web_line(**more: str) -> str:
+        result = CliRunner().invoke(cli, ["doctor"], env={**env, **more})
+        return next(line for line in result.output.splitlines() if line.split()[1:2] == ["web"])
+
+    assert web_line().startswith("WARN") and "one-time links only" in web_line()
+    working = web_line(LEERKRING_OIDC_ISSUER=idp.url, LEERKRING_OIDC_CLIENT_ID=idp.client_id,
+                       LEERKRING_OIDC_CLIENT_SECRET=idp.client_secret, LEERKRING_WEB_SECRET="lang-en-geheim")
+    assert working.startswith("ok") and idp.url in working and idp.client_secret not in working
+    assert web_line(LEERKRING_OIDC_ISSUER=idp.url + "/verkeerd").startswith("FAIL")
