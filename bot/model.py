@@ -156,6 +156,7 @@ class OpenQuestion:
     asked_at: datetime
     filters: dict[str, str] = field(default_factory=dict)  # as asked (Filters.as_dict), honoured by follow-up
     visibility: Visibility = Visibility.PUBLIC  # of the channel it was asked in
+    workspace: str = ""  # of the channel it was asked in
 
     def visible_to(self, asker: Asker) -> bool:
         """Others see a question only when it was asked in public, or when they are in its very channel."""

@@ -162,7 +162,8 @@ class PeerLearning:
                    if lesson.source.visibility is Visibility.PUBLIC
                    and (lesson.source.platform, lesson.source.workspace) not in unshared]
         return Digest(since, dict(sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
-                      [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC][:10], helpful)
+                      [q for q in self.open_questions() if q.visibility is Visibility.PUBLIC
+                       and (q.platform, q.workspace) not in unshared][:10], helpful)
 
     # -- feedback and what happened later ------------------------------------------------------
     def feedback(self, ref: PersonRef, question_id: int | None, lesson_id: int | None, helpful: bool,

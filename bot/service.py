@@ -258,7 +258,7 @@ class LeerkringService(PeerLearning):
             question_id = self.repo.record_question(
                 asker.platform, asker.user_id, asker.channel_id, question, lang,
                 filters.as_dict() if filters else {}, matched, keep_open=keep_open, asker_name=asker.name,
-                visibility=asker.channel_visibility)
+                visibility=asker.channel_visibility, workspace=asker.workspace)
             if keep_open:  # kept for the check of new lessons (embedded once already, for the search)
                 vector = self.engine.questions.get([question])[0]
                 self.repo.store_question_vector(question_id, self.engine.embedder.id,

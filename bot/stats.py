@@ -36,7 +36,7 @@ def compute(repo: Repository) -> dict[str, Any]:
     asked: Counter[str] = Counter()
     answered: Counter[str] = Counter()
     total = answered_total = 0
-    for text, was_answered, hit_ids in repo.question_rows():
+    for text, was_answered, hit_ids in repo.question_rows(unshared):
         total += 1
         answered_total += was_answered
         hit_themes = [theme for lid in hit_ids for theme in theme_of.get(lid, [])]
@@ -54,7 +54,7 @@ def compute(repo: Repository) -> dict[str, Any]:
         "questions": {"asked": total, "answered": answered_total},
         "questions_by_theme": {theme: {"asked": asked[theme], "answered": answered[theme]} for theme in asked},
         "gaps": [{"theme": theme, "asked": a, "answered": b} for theme, a, b in gaps if a > b][:10],
-        "unanswered": [text for text, _ in repo.unanswered_questions()],
+        "unanswered": [text for text, _ in repo.unanswered_questions(hidden=unshared)],
         "introductions": repo.introduction_counts(),  # counts only: who asked whom stays private
         # lessons readers reported as outdated, for whoever tends the base (public lessons only)
         "outdated": [{"id": lid, "title": titles[lid], "reports": n} for lid, n in repo.reported("outdated")

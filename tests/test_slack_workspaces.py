@@ -210,7 +210,8 @@ def test_an_introduction_across_workspaces_is_a_message_in_each(world) -> None: 
     assert to_bram and to_anna
     assert f"<@{BRAM}>" not in json.dumps(fake.messages["D" + ANNA]) and f"<@{ANNA}>" not in json.dumps(
         fake.messages["D" + BRAM])  # named, not mentioned: neither workspace knows the other's people
-    assert any("verschillende werkruimtes" in m.get("text", "") for m in fake.messages["D" + BRAM])
+    assert fake.wait_for(lambda: [m for m in fake.messages["D" + BRAM]
+                                  if "verschillende werkruimtes" in m.get("text", "")])
     assert all(c.token == "xoxb-ede" for c in fake.called("chat.postMessage") if c.params.get("channel") == BRAM)
     assert not fake.called("conversations.open")  # no group conversation can hold two workspaces
 

@@ -54,6 +54,13 @@ def test_a_workspace_that_stops_sharing_keeps_its_lessons_to_itself(app) -> None
             theme="participatie"), record=False).answer.hits
         return {word for hit in [*found, *listed] for word in ("zwolsgeheim", "edegedeeld") if word in hit.lesson.text}
 
+    zwolle_asks = Asker("slack", "U0ASK", "Vrager", "C-algemeen", Visibility.PUBLIC, "", "T-ZWOLLE")
+    service.ask("Wie regelde zwerfafval bij de zwolse kermis?", zwolle_asks)  # stays open: nothing matches
+    with app.db.session() as session:  # whatever the test embedder found, it is unanswered
+        for row in session.query(__import__("bot.storage.tables", fromlist=["QuestionRow"]).QuestionRow):
+            row.answered, row.hit_ids, row.status = False, [], "open"
+    assert "kermis" not in render_digest(service.digest(datetime.now(UTC) - timedelta(days=1)))
+    assert "kermis" not in str(compute(app.repo))
     assert seen("T-ZWOLLE") == {"zwolsgeheim", "edegedeeld"}
     assert seen("T-EDE") == {"edegedeeld"}
     assert "zwolsgeheim" not in render_digest(service.digest(datetime.now(UTC) - timedelta(days=1)))
@@ -65,6 +72,7 @@ def test_a_workspace_that_stops_sharing_keeps_its_lessons_to_itself(app) -> None
     assert any("zwolsgeheim" in lesson.text for lesson in own)
     app.repo.set_workspace_settings("slack", "T-ZWOLLE", "U0ADMIN", sharing=True)
     assert seen("T-EDE") == {"zwolsgeheim", "edegedeeld"}
+    assert "kermis" in str(compute(app.repo))  # shared again: the open question counts for the network
 
 
 @platforms("slack")
@@ -73,9 +81,14 @@ def test_uninstalling_erases_the_private_lessons_and_keeps_public_ones_as_the_ad
         message = chat.say(ANNA, channel, text)
         chat.tag(ANNA, channel, message)
     wait_for(lambda: chat.core.repo.count_lessons() == 2)
+    chat.ask(ANNA, PRIVATE, "Wie weet iets over de verbouwing van het stadhuis, intern?")
+    chat.ask(ANNA, PUBLIC, "Wie weet iets over zwerfafval bij evenementen?")
+    wait_for(lambda: chat.core.repo.question_counts()[0] == 2)
     chat._event({"type": "tokens_revoked", "tokens": {"oauth": ["U0ANNA"], "bot": []}})
     chat._event({"type": "app_uninstalled"})
     wait_for(lambda: chat.core.repo.count_lessons() == 1)
+    assert chat.core.repo.question_counts()[0] == 1  # the question from the private channel went too
+    assert "zwerfafval" in str(chat.core.repo.person_data("slack", chat.ids[ANNA]))
     kept = list(chat.core.repo.iter_lessons())
     assert [lesson.source.visibility for lesson in kept] == [Visibility.PUBLIC]
     assert not chat.fake.refused  # both events are in the manifest's subscriptions

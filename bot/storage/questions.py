@@ -22,7 +22,7 @@ def aware(value: datetime | None) -> datetime | None:
 def _open_question(r: QuestionRow) -> OpenQuestion:
     return OpenQuestion(r.id, r.platform, r.user_id, r.asker_name, r.channel_id, r.text, r.lang,
                         aware(r.asked_at) or utcnow(), dict(r.filters or {}),
-                        Visibility(r.channel_visibility or "private"))
+                        Visibility(r.channel_visibility or "private"), r.workspace or "")
 
 
 class QuestionStore:
@@ -35,12 +35,13 @@ class QuestionStore:
 
     def record_question(self, platform: str, user_id: str, channel_id: str, text: str, lang: str,
                         filters: dict[str, str], hit_ids: list[int], *, keep_open: bool = False,
-                        asker_name: str = "", visibility: Visibility = Visibility.PUBLIC) -> int:
+                        asker_name: str = "", visibility: Visibility = Visibility.PUBLIC, workspace: str = "") -> int:
         with self.db.session() as session:
             status = "closed" if hit_ids else ("open" if keep_open else "unanswered")
             row = QuestionRow(platform=platform, user_id=user_id, channel_id=channel_id, text=text, lang=lang,
                               filters=filters, hit_ids=hit_ids, answered=bool(hit_ids), status=status,
-                              asked_at=utcnow(), asker_name=asker_name, channel_visibility=visibility.value)
+                              asked_at=utcnow(), asker_name=asker_name, channel_visibility=visibility.value,
+                              workspace=workspace)
             session.add(row)
             session.flush()
             return row.id
@@ -174,11 +175,13 @@ class QuestionStore:
                                                                   FeedbackRow.lesson_id.is_not(None))
                 .group_by(FeedbackRow.lesson_id).order_by(func.count().desc()))]
 
-    def question_rows(self) -> list[tuple[str, bool, list[int]]]:
-        """(text, answered, hit ids) of every question asked in a public channel, for statistics."""
+    def question_rows(self, hidden: frozenset[tuple[str, str]] = frozenset()) -> list[tuple[str, bool, list[int]]]:
+        """(text, answered, hit ids) of every question asked in a public channel, for statistics; not those of
+        the `hidden` (platform, workspace) pairs."""
         with self.db.session() as session:
             return [(q.text, bool(q.answered), list(q.hit_ids or []))
-                    for q in session.scalars(select(QuestionRow).where(QuestionRow.channel_visibility == "public"))]
+                    for q in session.scalars(select(QuestionRow).where(QuestionRow.channel_visibility == "public"))
+                    if (q.platform, q.workspace or "") not in hidden]
 
     def most_helpful(self, since: datetime, limit: int = 3) -> list[tuple[Lesson, int]]:
         with self.db.session() as session:
@@ -197,10 +200,13 @@ class QuestionStore:
                                       .where(QuestionRow.answered.is_(True))) or 0
             return int(total), int(answered)
 
-    def unanswered_questions(self, limit: int = 10) -> list[tuple[str, datetime]]:
+    def unanswered_questions(self, limit: int = 10, hidden: frozenset[tuple[str, str]] = frozenset()
+                             ) -> list[tuple[str, datetime]]:
         with self.db.session() as session:
-            rows = session.execute(select(QuestionRow.text, QuestionRow.asked_at)
+            rows = session.execute(select(QuestionRow.text, QuestionRow.asked_at, QuestionRow.platform,
+                                          QuestionRow.workspace)
                                    .where(QuestionRow.answered.is_(False),
                                           QuestionRow.channel_visibility == "public")
-                                   .order_by(QuestionRow.asked_at.desc()).limit(limit))
-            return [(text, aware(at) or utcnow()) for text, at in rows]
+                                   .order_by(QuestionRow.asked_at.desc()).limit(limit + 200))
+            return [(text, aware(at) or utcnow()) for text, at, platform, workspace in rows
+                    if (platform, workspace or "") not in hidden][:limit]

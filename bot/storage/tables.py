@@ -130,6 +130,7 @@ class QuestionRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     asker_name: Mapped[str] = mapped_column(String(200), default="")
     channel_visibility: Mapped[str] = mapped_column(String(16), default="public")  # where it was asked
+    workspace: Mapped[str] = mapped_column(String(128), default="", server_default="")  # of the channel
 
 
 class QuestionVectorRow(Base):

@@ -239,7 +239,9 @@ class TendingStore:
                 LessonRow.merged_into == lesson_id, LessonRow.deleted_at.is_(None)).order_by(LessonRow.id))]
 
     def unanswered_public(self, limit: int = 2000) -> list[AskedQuestion]:
-        """Questions from public channels no lesson answered, newest first, with the asker's municipality."""
+        """Questions from public channels no lesson answered, newest first, with the asker's municipality
+        (not those of a workspace that keeps to itself: this is network-wide)."""
+        unshared = self.unshared_workspaces()
         with self.db.session() as session:
             rows = session.execute(
                 select(QuestionRow, PersonRow.municipality)
@@ -248,7 +250,8 @@ class TendingStore:
                 .where(QuestionRow.answered.is_(False), QuestionRow.channel_visibility == "public")
                 .order_by(QuestionRow.asked_at.desc()).limit(limit))
             return [AskedQuestion(q.id, q.text, q.lang, aware(q.asked_at) or utcnow(), q.platform, q.channel_id,
-                                  municipality or "") for q, municipality in rows]
+                                  municipality or "") for q, municipality in rows
+                    if (q.platform, q.workspace or "") not in unshared]
 
     def questions_by_month(self) -> list[tuple[datetime, bool]]:
         """(asked at, answered) of every question from a public channel."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.model import Visibility
-from bot.storage.tables import LessonRow, WorkspaceSettingRow, utcnow
+from bot.storage.tables import LessonRow, QuestionRow, WorkspaceSettingRow, utcnow
 
 if TYPE_CHECKING:
     from bot.storage.db import Database
@@ -51,8 +51,13 @@ class WorkspaceStore:
                 .where(WorkspaceSettingRow.sharing.is_(False))))
 
     def erase_workspace(self, platform: str, workspace: str, *, keep_public: bool) -> list[int]:
-        """The app left a workspace: its private lessons are erased, its public ones too unless kept."""
+        """The app left a workspace: its private lessons and the questions asked in its private channels are
+        erased, its public ones too unless kept. Returns the erased lessons' ids."""
         with self.db.session() as session:
+            questions = delete(QuestionRow).where(QuestionRow.platform == platform, QuestionRow.workspace == workspace)
+            if keep_public:
+                questions = questions.where(QuestionRow.channel_visibility != Visibility.PUBLIC.value)
+            session.execute(questions)
             query = select(LessonRow.id).where(LessonRow.source_platform == platform,
                                                LessonRow.source_workspace == workspace,
                                                LessonRow.deleted_at.is_(None))

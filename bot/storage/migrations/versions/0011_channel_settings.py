@@ -1,6 +1,6 @@
 """Per-channel settings chosen by a channel's members: capture on or off, answers in a thread or at the top
 level, the language of the bot's replies; per-workspace settings chosen by its admin: sharing with the
-network, and whether public lessons stay when the app is uninstalled.
+network, and whether public lessons stay when the app is uninstalled; the workspace a question was asked in.
 
 Revision ID: 0011
 Revises: 0010
@@ -16,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("questions", sa.Column("workspace", sa.String(128), nullable=False, server_default=""))
     op.create_table(
         "channel_settings",
         sa.Column("platform", sa.String(32), primary_key=True),
@@ -38,5 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("questions", "workspace")
     op.drop_table("workspace_settings")
     op.drop_table("channel_settings")
