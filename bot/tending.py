@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import InputError, NotFoundError
 from bot.gaps import GapTopic, group_questions
-from bot.model import Lesson, Outcome, Visibility
+from bot.model import Lesson, Outcome, PersonRef, Visibility
 from bot.municipalities import registry
 from bot.storage.tending import STATUSES, AuditEntry, Criteria
 
@@ -190,8 +190,6 @@ class Tending:
             elif name == "contact":
                 current = lesson.contact.name if lesson.contact else ""
                 if value != current:
-                    from bot.model import PersonRef
-
                     platform = lesson.contact.platform if lesson.contact else lesson.source.platform
                     changes["contact"] = PersonRef(platform, "", value) if value else None
             elif name == "text" and not value:

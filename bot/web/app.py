@@ -244,20 +244,21 @@ class Web:
         return self.back(request, "/hiaten", t("web.gaps.posted", self.lang(request), channel=f"#{name}"))
 
     # -- charts and export ---------------------------------------------------------------------------
-    def _table(self, request: Request, name: str) -> Any:
-        lessons = self.tending.public_lessons()
-        return table(name, lessons, self.app.repo.questions_by_month(), self.lang(request))
+    def _tables(self, request: Request, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+        """The charts' tables, from one read of the public lessons and the questions."""
+        lessons, questions = self.tending.public_lessons(), self.app.repo.questions_by_month()
+        return [(name, table(name, lessons, questions, self.lang(request))) for name in names]
 
     async def charts(self, request: Request) -> Response:
         self.who(request)
-        return self.render(request, "charts.html", tables=[(name, self._table(request, name)) for name in CHARTS])
+        return self.render(request, "charts.html", tables=self._tables(request, CHARTS))
 
     async def chart_file(self, request: Request) -> Response:
         self.who(request)
         name, fmt = request.path_params["name"], request.path_params["fmt"]
         if name not in CHARTS or fmt not in ("png", "csv"):
             raise NotFoundError(short_id="")
-        data = self._table(request, name)
+        data = self._tables(request, (name,))[0][1]
         if fmt == "csv":
             return Response(data.csv(), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="leerkring-{name}.csv"'})
