@@ -32,9 +32,10 @@ class Coordinator:
     name: str
     workspaces: frozenset[tuple[str, str]] = frozenset()
 
-    def may_see(self, lesson: Lesson) -> bool:
-        return (lesson.source.visibility is Visibility.PUBLIC
-                or (lesson.source.platform, lesson.source.workspace) in self.workspaces)
+    def may_see(self, lesson: Lesson, unshared: frozenset[tuple[str, str]] = frozenset()) -> bool:
+        """Every lesson of their own workspaces; public lessons of workspaces that are not `unshared`."""
+        home = (lesson.source.platform, lesson.source.workspace)
+        return home in self.workspaces or (lesson.source.visibility is Visibility.PUBLIC and home not in unshared)
 
 
 def parse_workspaces(text: str) -> frozenset[tuple[str, str]]:
@@ -129,7 +130,7 @@ class Tending:
     def lesson(self, who: Coordinator, lesson_id: int) -> Lesson:
         """The lesson, if `who` may see it; a lesson they may not see does not exist for them."""
         lesson = self.repo.get_lesson(lesson_id)
-        if lesson is None or not who.may_see(lesson):
+        if lesson is None or not who.may_see(lesson, self.repo.unshared_workspaces()):
             raise NotFoundError(short_id=f"#{lesson_id}")
         return lesson
 
@@ -137,10 +138,11 @@ class Tending:
         lesson = self.lesson(who, lesson_id)
         helpful, unhelpful = self.repo.feedback_balance([lesson.id]).get(lesson.id, (0, 0))
         reasons = Counter({reason: n for reason, n in self.repo.feedback_reasons(lesson.id).items() if reason})
-        merged = [m for m in self.repo.merged_into_lesson(lesson.id) if who.may_see(m)]
+        unshared = self.repo.unshared_workspaces()
+        merged = [m for m in self.repo.merged_into_lesson(lesson.id) if who.may_see(m, unshared)]
         near = self.service.engine.neighbours(lesson.id, 6)
         found = self.repo.get_lessons([doc for doc, _ in near])
-        similar = [(found[doc], score) for doc, score in near if doc in found and who.may_see(found[doc])][:3]
+        similar = [(found[doc], score) for doc, score in near if doc in found and who.may_see(found[doc], unshared)][:3]
         return LessonView(lesson, self.repo.times_shown()[lesson.id], helpful, unhelpful, reasons,
                           self.repo.audit_of(lesson.id), merged, similar)
 
@@ -240,8 +242,9 @@ class Tending:
         """Every lesson `who` may see whose contact is `from_user` gets `to_user` as its contact."""
         if not to_name.strip():
             raise InputError("web.handover_name")
+        unshared = self.repo.unshared_workspaces()
         ids = [lesson.id for lesson in self.repo.lessons_of_person(platform, from_user)
-               if lesson.contact and lesson.contact.user_id == from_user and who.may_see(lesson)]
+               if lesson.contact and lesson.contact.user_id == from_user and who.may_see(lesson, unshared)]
         moved = self.repo.hand_over(ids, platform, to_user.strip(), to_name.strip())
         for lesson_id in moved:
             self.repo.record_audit(lesson_id, who.name, "handover")  # the lesson shows the new contact

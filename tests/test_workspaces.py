@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from platforms import ANNA, BRAM, PRIVATE, PUBLIC, platforms, wait_for
 
 from bot.digest import render_digest
+from bot.errors import NotFoundError
 from bot.model import Asker, PersonRef, Source, Visibility
 from bot.service import CaptureRequest
 from bot.stats import compute
@@ -68,8 +70,15 @@ def test_a_workspace_that_stops_sharing_keeps_its_lessons_to_itself(app) -> None
     tending = Tending(service)
     network = {lesson.text for lesson in tending.public_lessons()}
     assert not any("zwolsgeheim" in text for text in network) and any("edegedeeld" in text for text in network)
-    own, _ = tending.browse(Coordinator("Zwolle", frozenset({("slack", "T-ZWOLLE")})), BrowseQuery())
+    zwolle, ede = Coordinator("Zwolle", frozenset({("slack", "T-ZWOLLE")})), Coordinator("Ede", frozenset())
+    own, _ = tending.browse(zwolle, BrowseQuery())
     assert any("zwolsgeheim" in lesson.text for lesson in own)
+    kept_in = next(lesson for lesson in own if "zwolsgeheim" in lesson.text)
+    assert tending.lesson(zwolle, kept_in.id).id == kept_in.id
+    with pytest.raises(NotFoundError):  # nor by its number, on the page or its contacts list
+        tending.lesson(ede, kept_in.id)
+    assert [n for _, _, _, n in app.repo.contacts(ede.workspaces)] == [1]
+    assert [n for _, _, _, n in app.repo.contacts(zwolle.workspaces)] == [2]
     app.repo.set_workspace_settings("slack", "T-ZWOLLE", "U0ADMIN", sharing=True)
     assert seen("T-EDE") == {"zwolsgeheim", "edegedeeld"}
     assert "kermis" in str(compute(app.repo))  # shared again: the open question counts for the network

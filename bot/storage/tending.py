@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, false, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -86,6 +87,18 @@ class TendingStore:
                 message_id=row.source_message_id, thread_id=row.source_thread_id, permalink=row.permalink))
         return lessons
 
+    def _visible_in(self, places: frozenset[tuple[str, str]]) -> Any:
+        """Which lessons someone who tends `places` (platform, workspace) may see: every lesson of those
+        places, and public lessons of workspaces that share theirs with the network."""
+        def at(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+            return [and_(LessonRow.source_platform == p, LessonRow.source_workspace == w) for p, w in pairs]
+
+        public = LessonRow.source_visibility == Visibility.PUBLIC.value
+        unshared = self.unshared_workspaces() - places
+        if unshared:  # a workspace that keeps its lessons to itself: only its own coordinators see them
+            public = and_(public, ~or_(*at(unshared)))
+        return or_(public, *at(places))
+
     def browse_lessons(self, criteria: Criteria, places: frozenset[tuple[str, str]], *, offset: int = 0,
                        limit: int = 50) -> tuple[list[Lesson], int]:
         """The lessons that pass `criteria`, newest first, and how many pass: public ones, and private ones
@@ -93,14 +106,7 @@ class TendingStore:
         from bot.storage.repository import to_lesson
 
         c = criteria
-        public = LessonRow.source_visibility == Visibility.PUBLIC.value
-        unshared = self.unshared_workspaces() - places
-        if unshared:  # a workspace that keeps its lessons to itself: only its own coordinators see them
-            public = and_(public, ~or_(*[and_(LessonRow.source_platform == p, LessonRow.source_workspace == w)
-                                         for p, w in unshared]))
-        visible = [public,
-                   *[and_(LessonRow.source_platform == p, LessonRow.source_workspace == w) for p, w in places]]
-        where = [LessonRow.deleted_at.is_(None), or_(*visible)]
+        where = [LessonRow.deleted_at.is_(None), self._visible_in(places)]
         if c.municipality_codes is not None:
             where.append(LessonRow.municipality_code.in_(sorted(c.municipality_codes))
                          if c.municipality_codes else false())
@@ -161,12 +167,10 @@ class TendingStore:
 
     def contacts(self, places: frozenset[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
         """(platform, user id, name, lessons) of every contact of lessons one may see, most lessons first."""
-        visible = [LessonRow.source_visibility == Visibility.PUBLIC.value,
-                   *[and_(LessonRow.source_platform == p, LessonRow.source_workspace == w) for p, w in places]]
         with self.db.session() as session:
             rows = session.execute(
                 select(LessonRow.contact_platform, LessonRow.contact_user_id, func.max(LessonRow.contact_name),
-                       func.count()).where(LessonRow.deleted_at.is_(None), or_(*visible),
+                       func.count()).where(LessonRow.deleted_at.is_(None), self._visible_in(places),
                                            LessonRow.contact_user_id != "")
                 .group_by(LessonRow.contact_platform, LessonRow.contact_user_id)
                 .order_by(func.count().desc(), func.max(LessonRow.contact_name)))
