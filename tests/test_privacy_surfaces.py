@@ -32,6 +32,19 @@ NONE_CLOSE = MatchDecision(match_at=math.inf, related_at=math.inf)
 PEOPLE = ("anna", "bram")
 
 
+class Matrix:
+    """The cases of a permission matrix tried so far, and those where a surface showed what it must not."""
+
+    def __init__(self) -> None:
+        self.cases: list[str] = []
+        self.leaks: list[tuple[str, object, object]] = []
+
+    def expect(self, surface: str, shown: object, expected: object) -> None:
+        self.cases.append(surface)
+        if shown != expected:
+            self.leaks.append((surface, shown, expected))
+
+
 def words_in(text: str) -> set[str]:
     return {word for word in LESSONS.values() if word in text}
 
@@ -43,13 +56,8 @@ def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(plat
     told: list[tuple[int, str]] = []  # (question id, lesson text) for each follow-up message sent
     service.notifiers[platform] = lambda question, lesson: told.append((question.id, lesson.text))
     carla = PersonRef(platform, "carla", "Carla")
-    cases: list[str] = []
-    leaks: list[tuple[str, object, object]] = []
-
-    def expect(surface: str, shown: object, expected: object) -> None:
-        cases.append(surface)
-        if shown != expected:
-            leaks.append((surface, shown, expected))
+    matrix = Matrix()
+    expect, cases, leaks = matrix.expect, matrix.cases, matrix.leaks
 
     def asker(user: str, where: Visibility, *, in_lesson_channel: Visibility | None = None) -> Asker:
         channel = channels[in_lesson_channel] if in_lesson_channel else ASKED_IN[where]
@@ -134,13 +142,8 @@ def test_a_learning_circle_s_lessons_show_only_to_its_members_on_every_surface(p
     """A takeaway of a circle (anna joined, bram declined) on the surfaces above, asked from every place."""
     core, fake, _, _ = world(platform, settings)
     service, router = core.service, core.router
-    cases: list[str] = []
-    leaks: list[tuple[str, object, object]] = []
-
-    def expect(surface: str, shown: object, expected: object) -> None:
-        cases.append(surface)
-        if shown != expected:
-            leaks.append((surface, shown, expected))
+    matrix = Matrix()
+    expect, cases, leaks = matrix.expect, matrix.cases, matrix.leaks
 
     try:
         circle = core.repo.create_circle(platform, "Kring Oost", ["Wat werkte?"], 14, datetime.now(UTC), "coord",
@@ -199,13 +202,8 @@ def test_the_coordinators_page_shows_private_lessons_only_to_coordinators_of_the
     core, fake, channels, _ = world(platform, settings)
     service = core.service
     carla = PersonRef(platform, "carla", "Carla")
-    cases: list[str] = []
-    leaks: list[tuple[str, object, object]] = []
-
-    def expect(surface: str, shown: object, expected: object) -> None:
-        cases.append(surface)
-        if shown != expected:
-            leaks.append((surface, shown, expected))
+    matrix = Matrix()
+    expect, cases, leaks = matrix.expect, matrix.cases, matrix.leaks
 
     try:
         service.engine.decision = NONE_CLOSE
