@@ -217,12 +217,13 @@ class Conversation(LearningFlows, GroupFlows):
         return CommandContext(asker=asker, person=self.port.person(asker.user_id), prefix=prefix,
                               locale=asker.locale, source=source, resolve_person=self.port.find_person)
 
-    def command(self, text: str, asker: Asker, place: Place, source: Any) -> None:
-        """A slash command: the reply only its user sees; a chart goes to their direct messages."""
-        if self.group_command(text, asker, place, "/leerkring "):
+    def command(self, text: str, asker: Asker, place: Place, source: Any, *, prefix: str = "/leerkring ") -> None:
+        """A slash command (or a command word after a mention): the reply only its user sees; a chart goes to
+        their direct messages. `prefix` is how the help writes a command."""
+        if self.group_command(text, asker, place, prefix):
             return
         with handled(self.platform, "command"):
-            reply: Reply = self.core.router.handle_command(text, self.context(asker, source))
+            reply: Reply = self.core.router.handle_command(text, self.context(asker, source, prefix))
             self.show(reply, asker, place, key="", public=False)
 
     def line(self, text: str, asker: Asker, place: Place, source: Any, *, prefix: str, key: str) -> None:

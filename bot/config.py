@@ -85,9 +85,22 @@ class Settings(BaseSettings):
     mattermost_capture_emojis: str = Field(default="bulb,leerkring,bookmark", alias="MATTERMOST_CAPTURE_EMOJIS")
     mattermost_answer_bots: bool = Field(default=False, alias="MATTERMOST_ANSWER_BOTS")
 
+    # Microsoft Teams: the Azure bot registration's app id and secret; its tenant for a single-tenant bot
+    teams_app_id: str = Field(default="", alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(default=None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str = Field(default="", alias="TEAMS_TENANT_ID")
+    teams_listen: str = Field(default="0.0.0.0:3978", alias="TEAMS_LISTEN")  # serves /api/messages
+    teams_public_url: str = Field(default="", alias="TEAMS_PUBLIC_URL")  # the app manifest's valid domain
+    teams_admins: str = Field(default="", alias="TEAMS_ADMINS")  # Entra object ids who set workspace sharing
+    # the Microsoft cloud: Public, USGov, USGovDoD or China (the endpoints below override single addresses)
+    teams_cloud: str = Field(default="Public", alias="TEAMS_CLOUD")
+    teams_login_url: str = Field(default="", alias="TEAMS_LOGIN_URL")
+    teams_openid_metadata_url: str = Field(default="", alias="TEAMS_OPENID_METADATA_URL")
+    teams_token_issuer: str = Field(default="", alias="TEAMS_TOKEN_ISSUER")
+
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "mattermost_token",
                      "mattermost_command_token", "web_secret", "oidc_client_secret", "slack_client_secret",
-                     mode="before")
+                     "teams_app_password", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`SLACK_BOT_TOKEN=` in a .env file (as in .env.example) means not set, not an empty token."""

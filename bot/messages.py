@@ -413,6 +413,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "import.binary": {"nl": "{name} is geen tekstbestand: gebruik .jsonl of .csv.",
                       "en": "{name} is not a text file: use .jsonl or .csv."},
     "cli.db_ok": {"nl": "de database is bijgewerkt", "en": "database is up to date"},
+    "cli.teams_manifest": {
+        "nl": "App-pakket voor Teams-app {app} geschreven naar {path}: upload het in het Teams-beheercentrum "
+              "(Teams-apps › Apps beheren › Nieuwe app uploaden).",
+        "en": "Teams app package for app {app} written to {path}: upload it in the Teams admin center "
+              "(Teams apps › Manage apps › Upload new app)."},
     "cli.backfill_done": {"nl": "{seen} berichten gelezen, {captured} lessen bewaard of bijgewerkt.",
                           "en": "{seen} messages read, {captured} lessons captured or updated."},
     "import.bad_field": {"nl": "Onbekende waarde: {detail}.", "en": "Unknown value: {detail}."},

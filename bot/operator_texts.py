@@ -37,10 +37,10 @@ OPERATOR_TEXTS: dict[str, dict[str, str]] = {
         "nl": "Leerkring is geen lid van kanaal {channel}: nodig de bot uit (/invite @{bot}) en probeer het opnieuw.",
         "en": "Leerkring is not a member of channel {channel}: invite the bot (/invite @{bot}) and try again."},
     "config.no_platform": {
-        "nl": "Geen chatplatform ingesteld: zet SLACK_BOT_TOKEN of MATTERMOST_URL en MATTERMOST_TOKEN "
-              "(of start `leerkring console`).",
-        "en": "No chat platform configured: set SLACK_BOT_TOKEN, or MATTERMOST_URL and MATTERMOST_TOKEN "
-              "(or start `leerkring console`)."},
+        "nl": "Geen chatplatform ingesteld: zet SLACK_BOT_TOKEN, MATTERMOST_URL en MATTERMOST_TOKEN, of "
+              "TEAMS_APP_ID en TEAMS_APP_PASSWORD (of start `leerkring console`).",
+        "en": "No chat platform configured: set SLACK_BOT_TOKEN, MATTERMOST_URL and MATTERMOST_TOKEN, or "
+              "TEAMS_APP_ID and TEAMS_APP_PASSWORD (or start `leerkring console`)."},
     "config.db_newer": {
         "nl": "De database heeft schema {current}, van een nieuwere Leerkring; deze versie kent tot {head}. "
               "Installeer de nieuwere versie, of zet een back-up van deze versie terug (leerkring restore).",
@@ -93,6 +93,17 @@ OPERATOR_TEXTS: dict[str, dict[str, str]] = {
                "bij herstart kwijtraakt"),
         "en": ("SQLite in {path}: keep that folder; use PostgreSQL (DATABASE_URL) on a host whose disk is lost "
                "on restart")},
+    "config.teams": {"nl": "TEAMS_APP_ID en TEAMS_APP_PASSWORD zijn nodig (de Azure-botregistratie).",
+                     "en": "TEAMS_APP_ID and TEAMS_APP_PASSWORD are required (the Azure bot registration)."},
+    "config.teams_login": {
+        "nl": "Het Microsoft-identiteitsplatform gaf geen token voor TEAMS_APP_ID en TEAMS_APP_PASSWORD ({reason}).",
+        "en": "The Microsoft identity platform gave no token for TEAMS_APP_ID and TEAMS_APP_PASSWORD ({reason})."},
+    "config.teams_cloud": {"nl": "TEAMS_CLOUD “{cloud}” bestaat niet; kies Public, USGov, USGovDoD of China.",
+                           "en": "TEAMS_CLOUD “{cloud}” does not exist; choose Public, USGov, USGovDoD or China."},
+    "config.teams_listen": {"nl": "Luisteren op {listen} (TEAMS_LISTEN) lukte niet.",
+                            "en": "Could not listen on {listen} (TEAMS_LISTEN)."},
+    "doctor.teams": {"nl": "app {app}; token van {login}; berichten op {listen}/api/messages",
+                     "en": "app {app}; token from {login}; messages at {listen}/api/messages"},
     "config.mattermost_login": {"nl": "Inloggen bij Mattermost met MATTERMOST_TOKEN lukte niet.",
                                 "en": "Logging in to Mattermost with MATTERMOST_TOKEN failed."},
     "config.model_missing": {"nl": "LEERKRING_EMBEDDING_MODEL ontbreekt.",

@@ -81,7 +81,8 @@ def chat(request: pytest.FixtureRequest, settings: Settings) -> Iterator[object]
 
     name = request.param
     if name != "console":
-        pytest.importorskip({"slack": "slack_bolt", "mattermost": "mattermostautodriver"}[name])
+        pytest.importorskip({"slack": "slack_bolt", "mattermost": "mattermostautodriver",
+                             "teams": "microsoft_teams.apps"}[name])
     driver = DRIVERS[name](settings)
     yield driver
     driver.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import urllib.request
 import uuid
@@ -418,4 +419,190 @@ class ConsoleDriver:
         return [line for line in "".join(self.out.get(user, [])).splitlines() if "leerkring-stats.png" in line]
 
 
-DRIVERS = {"slack": SlackDriver, "mattermost": MattermostDriver, "console": ConsoleDriver}
+HIDDEN_CARD_KEYS = ("type", "id", "style", "$schema", "version", "width", "msteams", "data")  # not shown to people
+
+
+class TeamsDriver:
+    """Microsoft Teams through its loopback fake (connector, token service, signing keys) with the real Teams
+    SDK. A message is saved by the message action "Bewaar als les" (Teams delivers no reactions on people's
+    messages); what only one person sees is a targeted message; direct messages are the personal chat."""
+
+    name = "teams"
+    threads = True
+
+    def __init__(self, settings: Any) -> None:
+        from fakes.teams_server import BOT, TENANT, FakeTeams
+
+        from bot.handlers.teams.run import TeamsBot
+
+        self.bot, self.team = BOT, TENANT
+        self.ids = {ANNA: "29:anna", BRAM: "29:bram", CEES: "29:cees", DIRK: "29:dirk",
+                    PUBLIC: "19:algemeen@thread.tacv2", PRIVATE: "19:team-zorg@thread.tacv2"}
+        fake = self.fake = FakeTeams()
+        fake.add_user(self.ids[ANNA], "Anna de Vries", aad="aad-anna")
+        fake.add_user(self.ids[BRAM], "Bram Peters")
+        fake.add_user(self.ids[CEES], "Cees Jansen", locale="en-US")
+        fake.add_user(self.ids[DIRK], "Dirk Smit")
+        fake.add_channel(self.ids[PUBLIC], "algemeen", [self.ids[u] for u in (ANNA, BRAM, CEES, DIRK)])
+        fake.add_channel(self.ids[PRIVATE], "team-zorg", [self.ids[ANNA]], kind="private")
+        fake.start()
+        settings = settings.model_copy(update={**fake.settings, "teams_admins": "aad-anna"})
+        self.core = bootstrap(settings, embedder=HashingEmbedder())
+        self.bot_process = TeamsBot(self.core, retry_base=0.01)
+        port = self.bot_process.start("127.0.0.1", 0)
+        fake.bot_url = f"http://127.0.0.1:{port}/api/messages"
+        self.responses: list[tuple[str, Any]] = []
+        for user in (ANNA, BRAM, CEES, DIRK):  # Teams tells the bot who is in the team when it is added
+            fake.deliver(fake.activity(self.ids[user], self.ids[PUBLIC], type="conversationUpdate",
+                                       membersAdded=[{"id": BOT}]))
+
+    def stop(self) -> None:
+        self.bot_process.stop()
+        self.fake.stop()
+        self.core.close()
+        assert not self.fake.refused, f"Teams would have refused: {self.fake.refused}"
+
+    # -- people act ------------------------------------------------------------------------------
+    def say(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.post(self.ids[user], self.ids[channel], text, root=thread)["id"])
+
+    def bot_says(self, channel: str, text: str, thread: str = "") -> str:
+        from fakes.teams_server import BOT
+
+        message = {"id": f"{time.time_ns()}", "from": BOT, "text": text, "attachments": [], "entities": []}
+        message["root"] = thread or message["id"]
+        self.fake.messages[self.ids[channel]].append(message)
+        return str(message["id"])
+
+    def _payload(self, channel: str, message_id: str) -> dict[str, Any]:
+        found = self.fake.find(self.ids[channel], message_id)
+        author = self.fake.users.get(found["from"], {"id": found["from"], "name": "Leerkring", "aadObjectId": ""})
+        body = "".join(f"<p>{line.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</p>"
+                       for line in found["text"].split("\n"))
+        return {"id": message_id, "replyToId": None if found["root"] == message_id else found["root"],
+                "createdDateTime": found.get("created"), "messageType": "message",
+                "linkToMessage": f"https://teams.microsoft.com/l/message/{self.ids[channel]}/{message_id}"
+                                 f"?tenantId={self.team}&parentMessageId={found['root']}",
+                "from": {"user": {"id": author["id"], "displayName": author["name"],
+                                  "aadObjectId": author["aadObjectId"]}},
+                "body": {"contentType": "html", "content": body}}
+
+    def tag(self, user: str, channel: str, message: str, *, added: bool = True) -> None:
+        """The message action "Bewaar als les": Teams asks the bot for the form, the person submits it."""
+        assert added, "Teams has no capture reaction to take off"
+        payload = self._payload(channel, message)
+        value = {"commandId": "bewaar", "commandContext": "message", "messagePayload": payload}
+        status, body = self.fake.deliver(self.fake.activity(self.ids[user], self.ids[channel], type="invoke",
+                                                            name="composeExtension/fetchTask", value=value))
+        assert status == 200, status
+        form = body["task"]["value"]["card"]["content"]
+        data = {e["id"]: e.get("value", "") for e in form["body"] if e["type"].startswith("Input.")}
+        data.update(form["actions"][0]["data"])
+        status, body = self.fake.deliver(self.fake.activity(self.ids[user], self.ids[channel], type="invoke",
+                                                            name="composeExtension/submitAction",
+                                                            value={**value, "data": data}))
+        assert status == 200, status
+        self.responses.append((user, body))
+
+    def edit(self, channel: str, message: str, text: str) -> None:
+        found = self.fake.find(self.ids[channel], message)
+        found["text"] = text
+        activity = self.fake.activity(found["from"], self.ids[channel], type="messageUpdate", id=message,
+                                      text=text, channelData={**self.fake.activity(found["from"], self.ids[
+                                          channel])["channelData"], "eventType": "editMessage"})
+        activity["conversation"]["id"] = f"{self.ids[channel]};messageid={found['root']}"
+        self.fake.deliver(activity)
+
+    def delete(self, channel: str, message: str) -> None:
+        found = self.fake.find(self.ids[channel], message)
+        self.fake.messages[self.ids[channel]].remove(found)
+        activity = self.fake.activity(found["from"], self.ids[channel], type="messageDelete", id=message,
+                                      channelData={**self.fake.activity(found["from"], self.ids[channel])[
+                                          "channelData"], "eventType": "softDeleteMessage"})
+        activity["conversation"]["id"] = f"{self.ids[channel]};messageid={found['root']}"
+        self.fake.deliver(activity)
+
+    def ask(self, user: str, channel: str, text: str, thread: str = "") -> str:
+        return str(self.fake.post(self.ids[user], self.ids[channel], text, root=thread, mention_bot=True)["id"])
+
+    def command(self, user: str, channel: str, text: str) -> None:
+        """A command word after a mention of the bot (as the bot's command menu writes it)."""
+        self.fake.post(self.ids[user], self.ids[channel], text, mention_bot=True)
+
+    def _press(self, user: str, conversation: str, data: dict[str, Any]) -> None:
+        self.fake.deliver(self.fake.activity(self.ids.get(user, user), conversation, type="message", value=data))
+
+    def introduce(self, user: str, lesson_id: int) -> None:
+        self._press(user, self.ids[PUBLIC], {"leerkring": "intro", "l": lesson_id, "q": None})
+
+    def vote(self, user: str, lesson_id: int, helpful: bool) -> None:
+        self._press(user, self.ids[PUBLIC], {"leerkring": "helpful" if helpful else "unhelpful", "l": lesson_id,
+                                             "q": None})
+
+    def _cards_for(self, user: str) -> list[tuple[str, dict[str, Any]]]:
+        """(conversation, card) of every card only `user` sees: targeted at them, or in their personal chat."""
+        personal = self.fake.personal_chat(self.ids[user])
+        found = []
+        for conversation, messages in self.fake.messages.items():
+            for m in messages:
+                if m["from"] == self.bot and (m.get("targeted") == self.ids[user] or conversation == personal):
+                    found += [(conversation, a["content"]) for a in m.get("attachments") or []
+                              if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+        return found
+
+    def choose(self, user: str, label: str) -> None:
+        conversation, pressed = next((c, a) for c, card in reversed(self._cards_for(user))
+                                     for a in card.get("actions") or [] if a.get("title") == label)
+        self._press(user, conversation, pressed["data"])
+
+    def follow_up(self) -> None:
+        from bot.followup import FollowUps
+
+        FollowUps(self.core.service, self.name).run_once()
+
+    # -- what people see -------------------------------------------------------------------------
+    def handle(self, user: str) -> str:
+        return f"<at>{self.fake.users[self.ids[user]]['name']}</at>"
+
+    @staticmethod
+    def _shown(message: dict[str, Any]) -> str:
+        """A message as Teams shows it: its text and every text of its cards, markdown escapes rendered."""
+        def texts(node: Any) -> list[str]:
+            if isinstance(node, str):
+                return [node]
+            if isinstance(node, dict):
+                return [t for key, value in node.items() if key not in HIDDEN_CARD_KEYS for t in texts(value)]
+            if isinstance(node, list):
+                return [t for value in node for t in texts(value)]
+            return []
+
+        parts = [message.get("text") or "", *texts([a.get("content") for a in message.get("attachments") or []])]
+        return "\n".join(re.sub(r"\\(.)", r"\1", part) for part in parts if part)
+
+    def public(self, channel: str, thread: str = "") -> list[str]:
+        return [self._shown(m) for m in self.fake.bot_messages(self.ids[channel])
+                if not m.get("targeted") and (not thread or m["root"] == thread)]
+
+    def top_level(self, channel: str) -> list[str]:
+        return [self._shown(m) for m in self.fake.bot_messages(self.ids[channel])
+                if not m.get("targeted") and m["root"] == m["id"]]
+
+    def private(self, user: str) -> list[str]:
+        """What only `user` sees: targeted messages, the dialogs' answers, and their personal chat."""
+        targeted = [self._shown(m) for messages in self.fake.messages.values() for m in messages
+                    if m["from"] == self.bot and m.get("targeted") == self.ids[user]]
+        return targeted + [json.dumps(body, ensure_ascii=False) for who, body in self.responses if who == user] \
+            + self.direct(user)
+
+    def direct(self, user: str) -> list[str]:
+        return [self._shown(m) for m in self.fake.bot_messages(self.fake.personal_chat(self.ids[user]))]
+
+    def groups(self) -> list[set[str]]:
+        return []  # a bot cannot open a group chat on Teams
+
+    def images(self, user: str) -> list[str]:
+        return [m["id"] for m in self.fake.bot_messages(self.fake.personal_chat(self.ids[user]))
+                if any(str(a.get("contentType", "")).startswith("image/") for a in m.get("attachments") or [])]
+
+
+DRIVERS = {"slack": SlackDriver, "mattermost": MattermostDriver, "teams": TeamsDriver, "console": ConsoleDriver}

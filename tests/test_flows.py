@@ -17,7 +17,7 @@ def lessons(chat: Any) -> list[Any]:
     return list(chat.core.repo.iter_lessons())
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_a_tagged_message_becomes_a_lesson_and_only_the_tagger_is_told(chat):
     message = chat.say(ANNA, PUBLIC, STORY)
     chat.tag(BRAM, PUBLIC, message)
@@ -30,7 +30,7 @@ def test_a_tagged_message_becomes_a_lesson_and_only_the_tagger_is_told(chat):
     assert link.startswith("http") and (chat.ids[PUBLIC] in link or link.endswith(message))
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_a_tagged_thread_is_one_story_of_the_people_in_it_without_the_bots_replies(chat):
     root = chat.say(ANNA, PUBLIC, "Wij probeerden een jongerenraad. #jongeren")
     chat.say(BRAM, PUBLIC, "Hoe kregen jullie de jongeren binnen?", thread=root)
@@ -63,7 +63,7 @@ def test_a_lesson_follows_its_source_edited_untagged_and_deleted(chat):
     wait_for(lambda: not lessons(chat))
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_a_question_is_answered_in_its_thread_and_a_private_lesson_only_to_its_member(chat):
     chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
     chat.tag(ANNA, PRIVATE, chat.say(ANNA, PRIVATE, HIDDEN))
@@ -78,7 +78,7 @@ def test_a_question_is_answered_in_its_thread_and_a_private_lesson_only_to_its_m
     assert not any("Zorgrobots" in p for p in chat.public(PUBLIC) + chat.private(BRAM))
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_an_open_question_is_told_privately_when_a_lesson_answers_it(chat):
     chat.ask(CEES, PUBLIC, "Heeft iemand ervaring met deelauto's in een nieuwbouwwijk?")
     wait_for(lambda: chat.core.repo.open_questions())
@@ -95,7 +95,7 @@ def test_an_open_question_is_told_privately_when_a_lesson_answers_it(chat):
     assert not chat.core.repo.open_questions()
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_a_command_is_answered_privately_and_its_chart_goes_to_direct_messages(chat):
     if chat.threads:
         chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
@@ -109,7 +109,7 @@ def test_a_command_is_answered_privately_and_its_chart_goes_to_direct_messages(c
     assert not chat.images(ANNA)
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_why_and_conditions_travel_with_the_lesson_into_every_answer(chat):
     story = ("Buurtbemiddeling met vrijwilligers: 40 conflicten opgelost. #buurt\nuitkomst: gelukt\n"
              "gemeente: Ede\nwaarom: bemiddelaars uit de eigen wijk\nvoorwaarden: een vaste coördinator")
@@ -128,7 +128,7 @@ def test_why_and_conditions_travel_with_the_lesson_into_every_answer(chat):
     assert "Voorwaarden" in answer and "een vaste co" in answer
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_not_useful_asks_why_and_an_outdated_report_reaches_the_statistics(chat):
     chat.tag(ANNA, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
     wait_for(lambda: lessons(chat))
@@ -184,7 +184,7 @@ def test_an_introduction_asks_the_contact_first_and_later_whether_they_met(chat)
     wait_for(lambda: chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 1, "met": 1})
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_a_contact_who_cannot_now_is_not_exposed(chat):
     chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
     wait_for(lambda: lessons(chat))
@@ -203,7 +203,7 @@ def test_a_contact_who_cannot_now_is_not_exposed(chat):
     assert chat.core.repo.introduction_counts() == {"asked": 1, "accepted": 0, "met": 0}
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_months_later_the_contact_is_asked_how_it_ended_and_the_answer_joins_the_lesson(chat):
     from sqlalchemy import update
 
@@ -259,7 +259,7 @@ def test_who_opts_out_of_check_backs_is_not_asked(chat):
     assert len([m for m in chat.direct(ANNA) if "Hoe is het afgelopen" in m]) == 2  # both periods are due now
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_notices_come_no_more_often_than_each_person_chose(chat):
     from sqlalchemy import update
 

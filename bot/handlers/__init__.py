@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-PLATFORMS = ("slack", "mattermost")
+PLATFORMS = ("slack", "mattermost", "teams")
 
 
 def part(platform: str, name: str) -> Any:

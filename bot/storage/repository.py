@@ -29,6 +29,7 @@ from bot.storage.failures import FailureStore
 from bot.storage.introductions import IntroductionStore
 from bot.storage.notices import NoticeStore
 from bot.storage.questions import QuestionStore, aware
+from bot.storage.references import ReferenceStore
 from bot.storage.tables import (
     Counter,
     EmbeddingRow,
@@ -89,7 +90,7 @@ def _to_person(row: PersonRow) -> Person:
 
 
 class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, FailureStore, CircleStore,
-                 TendingStore, ChannelStore, WorkspaceStore):
+                 TendingStore, ChannelStore, WorkspaceStore, ReferenceStore):
     """Reads and writes lessons, people, embeddings and event keys; questions and feedback come from
     `QuestionStore`."""
 
@@ -446,6 +447,7 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, 
             self.forget_notices(session, platform, user_id)
             self.forget_failures(session, platform, user_id)
             self.forget_circles(session, platform, user_id)
+            self.forget_reference(session, platform, "person", user_id)
         return {"lessons": len(own), "handed_over": len(handed), "questions": qs.rowcount or 0,  # type: ignore[attr-defined]
                 "feedback": fb.rowcount or 0, "profile": pp.rowcount or 0}  # type: ignore[attr-defined]
 

@@ -350,3 +350,19 @@ class WorkspaceSettingRow(Base):
     keep_public: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str] = mapped_column(String(128), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReferenceRow(Base):
+    """How the bot reaches a conversation or a person on a platform that gives no directory to look them up
+    in (Microsoft Teams): the service address, the organisation, the name and the details its events showed,
+    so that follow-ups and notices still reach them after a restart."""
+
+    __tablename__ = "platform_references"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "conversation" or "person"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), default="")
+    address: Mapped[str] = mapped_column(String(512), default="")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
