@@ -41,8 +41,9 @@ class Place:
 
 
 def command_prefix(platform: str) -> str:
-    """How a command is typed on a platform: `/les` in the console, `/leerkring les` in a chat."""
-    return "/" if platform == "console" else "/leerkring "
+    """How a command is typed on a platform: `/les` in the console, `@Leerkring les` on Teams (which has no
+    slash commands for bots), `/leerkring les` in the other chats."""
+    return {"console": "/", "teams": "@Leerkring "}.get(platform, "/leerkring ")
 
 
 def fill(text: str, markup: dict[str, str]) -> str:

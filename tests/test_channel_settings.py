@@ -17,7 +17,7 @@ def save(chat, user: str, text: str) -> None:  # type: ignore[no-untyped-def]
         chat.tag(user, PUBLIC, message)
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_members_switch_saving_off_and_on_for_their_channel(chat) -> None:  # type: ignore[no-untyped-def]
     chat.command(ANNA, PUBLIC, "kanaal bewaren uit")
     assert wait_for(lambda: [m for m in chat.public(PUBLIC) if "anna" in m.lower() and "wijzigde de instellingen" in m
@@ -33,7 +33,7 @@ def test_members_switch_saving_off_and_on_for_their_channel(chat) -> None:  # ty
     assert wait_for(lambda: chat.core.repo.count_lessons() == 1)
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_answers_at_the_top_level_when_the_channel_chose_so(chat) -> None:  # type: ignore[no-untyped-def]
     save(chat, ANNA, STORY)
     wait_for(lambda: chat.core.repo.count_lessons() == 1)
@@ -48,7 +48,7 @@ def test_answers_at_the_top_level_when_the_channel_chose_so(chat) -> None:  # ty
     assert wait_for(lambda: [m for m in chat.public(PUBLIC, thread=question) if "Burgerbegroting" in m])
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_the_channel_s_language_when_the_question_gives_no_clue(chat) -> None:  # type: ignore[no-untyped-def]
     chat.command(ANNA, PUBLIC, "kanaal taal en")
     wait_for(lambda: [m for m in chat.public(PUBLIC) if "taal Engels" in m])

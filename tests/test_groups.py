@@ -35,7 +35,7 @@ def lessons(chat: Any) -> list[Any]:
     return list(chat.core.repo.iter_lessons())
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_a_failure_shared_anonymously_is_posted_without_a_name_after_a_coordinator_approves(chat):
     coordinate(chat, BRAM)
     chat.command(ANNA, PUBLIC, f"anoniem {FAILURE} patroon=te_laat_betrokken volgen=ja")
@@ -69,7 +69,7 @@ def test_a_failure_shared_anonymously_is_posted_without_a_name_after_a_coordinat
     assert chat.core.repo.failures_of(chat.name, chat.ids[ANNA]) == []
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_without_consent_the_author_is_not_kept_and_no_one_outside_a_private_channel_reviews_it(chat):
     coordinate(chat, BRAM)
     chat.command(ANNA, PUBLIC, f"anoniem {FAILURE}")  # no pattern given: she is asked for one
@@ -95,7 +95,7 @@ def test_without_consent_the_author_is_not_kept_and_no_one_outside_a_private_cha
     assert len([m for m in chat.direct(BRAM) if "inspraakavond" in m]) == 2
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_a_session_posts_the_period_s_failures_and_lessons_from_its_discussion_point_back(chat):
     coordinate(chat, BRAM)
     chat.command(ANNA, PUBLIC, "sessie 2030-01-15 14:00 Wat mislukte er dit kwartaal")
@@ -132,7 +132,7 @@ def test_a_session_posts_the_period_s_failures_and_lessons_from_its_discussion_p
     assert sessions[1] is None and sessions[2] is not None  # the failure itself was not said in the discussion
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_a_learning_circle_invites_rotates_reminds_and_keeps_takeaways_for_its_members(chat):
     coordinate(chat, BRAM)
     members = ",".join(chat.handle(u) for u in (ANNA, CEES, DIRK, BRAM))
@@ -206,7 +206,7 @@ def test_who_brings_the_case_rotates_through_the_members_who_joined(app):
                           ("anna", "Vraag twee")]
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_an_open_question_reaches_the_colleague_whose_lesson_comes_close_as_often_as_they_chose(chat):
     chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, "Jongerenraad via de sportclubs: twintig jongeren praten "
                                                   "mee over de wijk. #jongeren\ngemeente: Zwolle"))

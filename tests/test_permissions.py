@@ -13,7 +13,7 @@ from bot.model import Asker, PersonRef, Source, Visibility
 from bot.service import CaptureRequest
 
 
-@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+@pytest.mark.parametrize("platform", ["slack", "mattermost", "teams"])
 def test_permission_matrix_has_no_leaks(platform, settings):
     core, fake, channels, _ = world(platform, settings)
     try:

@@ -49,7 +49,7 @@ def words_in(text: str) -> set[str]:
     return {word for word in LESSONS.values() if word in text}
 
 
-@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+@pytest.mark.parametrize("platform", ["slack", "mattermost", "teams"])
 def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(platform, settings):
     core, fake, channels, _ = world(platform, settings)
     service, router = core.service, core.router
@@ -137,7 +137,7 @@ def test_no_surface_shows_a_lesson_or_question_to_someone_outside_its_place(plat
         core.close()
 
 
-@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+@pytest.mark.parametrize("platform", ["slack", "mattermost", "teams"])
 def test_a_learning_circle_s_lessons_show_only_to_its_members_on_every_surface(platform, settings):
     """A takeaway of a circle (anna joined, bram declined) on the surfaces above, asked from every place."""
     core, fake, _, _ = world(platform, settings)
@@ -187,7 +187,7 @@ def test_a_learning_circle_s_lessons_show_only_to_its_members_on_every_surface(p
         core.close()
 
 
-@pytest.mark.parametrize("platform", ["slack", "mattermost"])
+@pytest.mark.parametrize("platform", ["slack", "mattermost", "teams"])
 def test_the_coordinators_page_shows_private_lessons_only_to_coordinators_of_their_workspace(platform, settings):
     """The web page as one more surface: the list and a lesson's page show a private lesson only to a
     coordinator of its workspace; open questions, charts and every export are network-wide and show neither

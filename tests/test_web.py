@@ -384,7 +384,7 @@ def test_stats_lists_the_open_questions_grouped(app: App) -> None:
     assert "1× Wie weet iets over zwerfafval" in result.output
 
 
-@platforms("slack", "mattermost")
+@platforms("slack", "mattermost", "teams")
 def test_ask_the_network_from_the_page_posts_in_the_chat_channel(chat) -> None:  # type: ignore[no-untyped-def]
     """`leerkring run` serves the page beside the platforms: "Vraag het netwerk" posts through the real client."""
     message = chat.say(ANNA_ID, PUBLIC, "Burgerbegroting in drie wijken: bewoners kozen zelf. #participatie")

@@ -19,7 +19,7 @@ from bot.stats import compute
 STORY = "Burgerbegroting in drie wijken: zonder begeleiding deden alleen de gebruikelijke bewoners mee. #participatie"
 
 
-@platforms("slack", "mattermost", "console")
+@platforms("slack", "mattermost", "teams", "console")
 def test_only_a_workspace_admin_changes_its_settings(chat) -> None:  # type: ignore[no-untyped-def]
     if chat.name != "console":  # whoever runs the console runs the installation
         chat.command(BRAM, PUBLIC, "werkruimte delen uit")

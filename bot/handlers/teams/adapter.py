@@ -30,7 +30,7 @@ from bot.bootstrap import App as Core
 from bot.capture import parse_lesson, parse_outcome
 from bot.chat import ChatMessage, Conversation, Place, fill
 from bot.chat_groups import GROUP_COMMANDS
-from bot.commands import COMMANDS, ENGLISH_COMMANDS, capture_confirmation
+from bot.commands import COMMANDS, capture_confirmation
 from bot.errors import LeerkringError
 from bot.handlers.common import TTL, TTLCache
 from bot.handlers.teams.cards import (
@@ -59,6 +59,7 @@ RECENT_MESSAGES = 20_000  # channel messages kept in memory to tell threads' sto
 _AT = re.compile(r"<at>(.*?)</at>", re.S)
 DEEP_LINK = "https://teams.microsoft.com/l/message"
 EPOCH = datetime.fromtimestamp(0, UTC)
+COMMAND_PREFIX = "@Leerkring "  # how the help writes a command on Teams
 INLINE_IMAGE_BYTES = 19_000  # base64 makes it a third larger: the message stays under Teams' 28 KB
 
 
@@ -253,6 +254,16 @@ class TeamsAdapter:
                 text = text.replace(str(entity.get("text") or ""), " ")
         return plain(text) if re.search(r"<(?!at>|/at>)", text) else text.strip()
 
+    @staticmethod
+    def _mentions_as_ids(activity: dict[str, Any], text: str) -> str:
+        """A command's text with each person it mentions as their Teams id: a display name has spaces, an
+        id is one word the command reads as a person."""
+        for entity in activity.get("entities") or []:
+            mentioned = entity.get("mentioned") or {}
+            if entity.get("type") == "mention" and mentioned.get("id") and entity.get("text"):
+                text = text.replace(str(entity["text"]), str(mentioned["id"]))
+        return text
+
     def on_message(self, activity: dict[str, Any]) -> None:
         conversation = activity.get("conversation") or {}
         kind = conversation.get("conversationType") or "personal"
@@ -268,19 +279,17 @@ class TeamsAdapter:
             return
         text = self._without_bot(activity)
         sender = message.user
-        if kind == "personal":
-            place = Place(message.channel)
-        else:
-            place = Place(message.channel, message.thread or message.id)
-            if self.chat.save_by_mention(message, text, sender, workspace=workspace):
-                return
+        place = Place(message.channel) if kind == "personal" else Place(message.channel, message.thread or message.id)
         word = text.strip().split(" ", 1)[0].lower()
-        asker = self.chat.asker(sender, message.channel, workspace)
-        if word in COMMANDS or word in ENGLISH_COMMANDS or word in GROUP_COMMANDS:
-            self.chat.command(text.strip(), asker, place, source=self.chat.source(workspace, message.channel,
-                                                                                   message.id),
-                              prefix="@Leerkring ")
+        # a command word first, as the bot's command menu writes it ("bewaar" saves, as a mention in a thread does)
+        if word in GROUP_COMMANDS or (word in COMMANDS and COMMANDS[word] != "capture"):
+            asker = self.chat.asker(sender, message.channel, workspace)
+            self.chat.command(self._mentions_as_ids(activity, text).strip(), asker, place, prefix=COMMAND_PREFIX,
+                              source=self.chat.source(workspace, message.channel, message.id))
             return
+        if kind != "personal" and self.chat.save_by_mention(message, text, sender, workspace=workspace):
+            return
+        asker = self.chat.asker(sender, message.channel, workspace)
         self.chat.answer(asker, text, place, key=f"{message.channel}:{message.id}:{place.thread}")
 
     def on_edited(self, activity: dict[str, Any]) -> None:
