@@ -153,7 +153,8 @@ class LearningFlows:
                 together = self.port.group_message([intro.asker_id, user_id], text,
                                                    contact=self.port.mention(user_id),
                                                    asker=self.port.mention(intro.asker_id))
-                self.port.direct_message(asker, t("intro.accepted" if together else "intro.accepted_apart", theirs,
+                apart = "intro.accepted_personal" if self.platform == "teams" else "intro.accepted_apart"
+                self.port.direct_message(asker, t("intro.accepted" if together else apart, theirs,
                                                   contact=contact, short_id=short_id))
             else:
                 self.port.direct_message(asker, t("intro.not_now", theirs, contact=contact, short_id=short_id))

@@ -211,6 +211,11 @@ TEXTS: dict[str, dict[str, str]] = {
               "jullie kregen allebei een bericht met elkaars naam en gemeente; zoek elkaar op.",
         "en": "{contact} would like to talk with you about lesson {short_id}. You work in different workspaces: "
               "you each got a message with the other's name and municipality; look each other up."},
+    "intro.accepted_personal": {
+        "nl": "{contact} wil graag met je praten over les {short_id}. Een bot kan in Teams geen groepschat "
+              "beginnen: jullie kregen allebei een persoonlijk bericht met elkaars naam; begin de chat met {contact}.",
+        "en": "{contact} would like to talk with you about lesson {short_id}. A bot cannot start a group chat in "
+              "Teams: you each got a personal message with the other's name; start the chat with {contact}."},
     "intro.not_now": {"nl": "{contact} kan nu niet over les {short_id} praten. Kijk of een andere les je verder "
                             "helpt, of probeer het later nog eens.",
                       "en": "{contact} cannot talk about lesson {short_id} now. See whether another lesson helps, "

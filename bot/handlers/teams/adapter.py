@@ -219,15 +219,14 @@ class TeamsAdapter:
         return None
 
     def chat_message(self, activity: dict[str, Any]) -> ChatMessage:
+        """An activity's message as the contract has it: plain text, the mention of the bot taken out (so
+        "@Leerkring bewaar" in a thread is not part of its story), other mentions as the names they show."""
         sender = activity.get("from") or {}
-        text = str(activity.get("text") or "")
-        if not text and (activity.get("channelData") or {}).get("eventType"):
-            text = plain(str((activity.get("channelData") or {}).get("message", {}).get("body", {})
-                             .get("content") or ""))
+        text = self._without_bot(activity)
         channel = base_id(str((activity.get("conversation") or {}).get("id") or ""))
         root = thread_of(activity)
         message_id = str(activity.get("id") or "")
-        return ChatMessage(message_id, channel, str(sender.get("id") or ""), plain(text) if "<" in text else text,
+        return ChatMessage(message_id, channel, str(sender.get("id") or ""), plain(text),
                            thread="" if root == message_id else root, has_replies=not root or root == message_id,
                            from_bot=str(sender.get("id") or "") == self.app_id or sender.get("role") == "bot",
                            at=_when(activity.get("timestamp")))
@@ -252,7 +251,7 @@ class TeamsAdapter:
             if entity.get("type") == "mention" and (entity.get("mentioned") or {}).get("id") in (recipient,
                                                                                                  self.app_id):
                 text = text.replace(str(entity.get("text") or ""), " ")
-        return plain(text) if re.search(r"<(?!at>|/at>)", text) else text.strip()
+        return text.strip()
 
     @staticmethod
     def _mentions_as_ids(activity: dict[str, Any], text: str) -> str:
