@@ -1,12 +1,14 @@
 """`leerkring run`: every configured platform in one process, on one model, one index and one database; a
-lesson saved on one platform answers a question on the other, and each platform's private places are
+lesson saved on one platform answers a question on the others, and each platform's private places are
 checked by that platform."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,25 +18,42 @@ from pydantic import SecretStr
 
 pytest.importorskip("slack_bolt")
 pytest.importorskip("mattermostautodriver")
+pytest.importorskip("microsoft_teams.apps")
 
 from fakes.mattermost_server import BOT as MM_BOT
 from fakes.mattermost_server import FakeMattermost
 from fakes.slack_server import BOT_USER, TEAM, FakeSlack
+from fakes.teams_server import FakeTeams
 
 from bot.bootstrap import bootstrap
 from bot.cli_support import serve
 from bot.handlers import configured
 from bot.handlers.mattermost import run as mattermost_run
 from bot.handlers.slack import run as slack_run
+from bot.handlers.teams import run as teams_run
 from bot.search.embedder import HashingEmbedder
 
 ANNA, BRAM = "U0ANNA", "U0BRAM"
 MM_ANNA, MM_BRAM = "anna0000000000000000000000", "bram0000000000000000000000"
 
 
+def listening(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
-def both(settings) -> Iterator[tuple[Any, FakeSlack, FakeMattermost]]:  # type: ignore[no-untyped-def]
-    slack, mattermost = FakeSlack(), FakeMattermost()
+def every(settings) -> Iterator[tuple[Any, FakeSlack, FakeMattermost, FakeTeams]]:  # type: ignore[no-untyped-def]
+    slack, mattermost, teams = FakeSlack(), FakeMattermost(), FakeTeams()
     slack.add_user(ANNA, "Anna de Vries")
     slack.add_user(BRAM, "Bram Peters")
     slack.add_channel("C0PUBLIC", "algemeen", [ANNA, BRAM, BOT_USER])
@@ -42,18 +61,24 @@ def both(settings) -> Iterator[tuple[Any, FakeSlack, FakeMattermost]]:  # type: 
     mattermost.add_user(MM_ANNA, "anna", first="Anna", last="Visser")
     mattermost.add_user(MM_BRAM, "bram", first="Bram", last="Smit")
     mattermost.add_channel("town", "town-square", "O", [MM_ANNA, MM_BRAM])
+    teams.add_user("29:carla", "Carla Mulder")
+    teams.add_channel("19:oost@thread.tacv2", "oost", ["29:carla"])
     slack.start()
     mattermost.start()
+    teams.start()
+    port = free_port()
+    teams.bot_url = f"http://127.0.0.1:{port}/api/messages"
     settings = settings.model_copy(update={
         "slack_api_url": slack.base_url, "slack_bot_token": SecretStr(slack.bot_token),
         "slack_app_token": SecretStr(slack.app_token), "mattermost_url": mattermost.url,
         "mattermost_token": SecretStr(mattermost.token), "mattermost_command_token": SecretStr("cmd"),
-        "mattermost_listen": "127.0.0.1:0"})
+        "mattermost_listen": "127.0.0.1:0", **teams.settings, "teams_listen": f"127.0.0.1:{port}"})
     core = bootstrap(settings, embedder=HashingEmbedder())
-    yield core, slack, mattermost
+    yield core, slack, mattermost, teams
     core.close()
     slack.stop()
     mattermost.stop()
+    teams.stop()
 
 
 def slack_event(fake: FakeSlack, payload: dict[str, Any]) -> None:
@@ -70,17 +95,17 @@ def slack_ask(fake: FakeSlack, user: str, text: str) -> dict[str, Any]:
     return message
 
 
-def test_one_process_serves_slack_and_mattermost_on_one_lesson_base(both):
-    core, slack, mattermost = both
-    assert configured(core.settings) == ["slack", "mattermost"]
+def test_one_process_serves_slack_mattermost_and_teams_on_one_lesson_base(every):
+    core, slack, mattermost, teams = every
+    assert configured(core.settings) == ["slack", "mattermost", "teams"]
     stop = threading.Event()
     failures: list[Any] = []
     runner = threading.Thread(target=lambda: failures.extend(
-        serve(core, [("slack", slack_run), ("mattermost", mattermost_run)], stop)), daemon=True)
+        serve(core, [("slack", slack_run), ("mattermost", mattermost_run), ("teams", teams_run)], stop)), daemon=True)
     runner.start()
     try:
-        slack.wait_for(lambda: slack.called("apps.connections.open") and mattermost.connections() == 1)
-        assert set(core.service.access.checkers) == {"slack", "mattermost"}  # each platform answers for its own
+        slack.wait_for(lambda: slack.called("apps.connections.open") and mattermost.connections() == 1
+                       and set(core.service.access.checkers) == {"slack", "mattermost", "teams"})
         # a lesson saved on Mattermost answers a question on Slack
         post = mattermost.new_post("town", MM_ANNA, "Burgerbegroting in de wijk: 2.300 stemmers. Het is gelukt. "
                                    "#burgerbegroting\ngemeente: Zwolle")
@@ -102,6 +127,15 @@ def test_one_process_serves_slack_and_mattermost_on_one_lesson_base(both):
         mattermost.user_posts("town", MM_ANNA, "@leerkring zorgrobots thuiszorg", mentions=[MM_BOT])
         replies = mattermost.wait_for(lambda: [p for p in mattermost.bot_posts() if p["channel_id"] == "town"])
         assert "Zorgrobots" not in json.dumps(replies) + json.dumps(mattermost.ephemeral)
+        # Teams asks too: the Mattermost lesson answers, named with its platform; the Slack-private one never
+        slack.wait_for(lambda: listening(teams.bot_url.replace("/api/messages", "/healthz")))
+        for text in ("Heeft een gemeente een burgerbegroting geprobeerd?", "zorgrobots thuiszorg"):
+            teams.post("29:carla", "19:oost@thread.tacv2", text, mention_bot=True)
+        answers = slack.wait_for(lambda: len(teams.bot_messages("19:oost@thread.tacv2")) >= 2 and
+                                 teams.bot_messages("19:oost@thread.tacv2"))
+        shown = json.dumps(answers, ensure_ascii=False)
+        assert "Zwolle" in shown and "Anna Visser (Mattermost)" in shown and "Zorgrobots" not in shown
+        assert not teams.refused
     finally:
         stop.set()
         runner.join(30)
