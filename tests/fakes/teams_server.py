@@ -7,8 +7,9 @@ It holds the bot to Teams' contract:
   the activity's serviceUrl (or, when a test asks, a forged, expired or foreign one);
 - every connector call needs the bot's own token from the token endpoint (client id and secret checked);
 - a reply goes into an existing reply chain, a targeted message to a member of the conversation, a personal
-  chat is with someone of the same organisation, a card is an Adaptive Card Teams renders (version <= 1.5,
-  message <= 28 KB), every `<at>name</at>` has its mention entity;
+  chat is with someone of the same organisation, a card is an Adaptive Card Teams renders (version <= 1.5),
+  a message stays within Teams' 100 KB (UTF-16, base64 images not counted; else 413 MessageSizeTooBig),
+  every `<at>name</at>` has its mention entity;
 - it can throttle (429 with Retry-After) or fail (5xx) the next calls, and it records what it refused.
 """
 
@@ -33,7 +34,8 @@ APP_PASSWORD = "teams-geheim-voor-tests"
 BOT = "28:" + APP_ID
 TENANT = "tenant-oost"
 ISSUER = "https://api.botframework.com"
-MAX_MESSAGE = 28_000
+MAX_MESSAGE = 100_000  # bytes of the payload as UTF-16, base64 images not counted
+_DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")
 _AT = re.compile(r"<at>(.*?)</at>", re.S)
 
 
@@ -199,8 +201,8 @@ class FakeTeams:
         info = self.conversations.get(conversation)
         if info is None or BOT not in info["members"]:
             return f"the bot is not in conversation {conversation}"
-        if len(json.dumps(body)) > MAX_MESSAGE:
-            return "a message over 28 KB"
+        if len(_DATA_URI.sub("", json.dumps(body, ensure_ascii=False)).encode("utf-16-le")) > MAX_MESSAGE:
+            return "a message over 100 KB"
         for attachment in body.get("attachments") or []:
             if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
                 card = attachment.get("content") or {}
@@ -333,7 +335,9 @@ class FakeTeams:
                     problem = f"a reply to {root}, no reply chain of {conversation}"
                 if problem:
                     fake._refuse(problem)
-                    self._json({"error": {"code": "BadArgument", "message": problem}}, 400)
+                    too_big = problem.startswith("a message over")
+                    self._json({"error": {"code": "MessageSizeTooBig" if too_big else "BadArgument",
+                                          "message": problem}}, 413 if too_big else 400)
                     return
                 message_id = f"{int(time.time() * 1000)}{len(fake.messages[conversation]):04d}"
                 message = {"id": message_id, "from": BOT, "text": body.get("text") or "",
