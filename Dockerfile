@@ -5,7 +5,7 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 RUN python -m venv /opt/leerkring \
-    && /opt/leerkring/bin/pip install --no-cache-dir ".[slack,mattermost,postgres]" \
+    && /opt/leerkring/bin/pip install --no-cache-dir ".[slack,mattermost,teams,postgres]" \
     && /opt/leerkring/bin/python -c "from bot.search.embedder import E5Embedder; E5Embedder().embed_queries(['proef'])"
 
 FROM python:3.11-slim

@@ -106,11 +106,29 @@ def test_mattermost_refusing_the_token_says_so(env, mm_fake):
     assert lessons(env) == before
 
 
+def teams_env(fake) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment that points Leerkring at the loopback Teams."""
+    return {"TEAMS_" + key.removeprefix("teams_").upper(): value.get_secret_value() if hasattr(
+        value, "get_secret_value") else str(value) for key, value in fake.settings.items()}
+
+
 def test_doctor_shows_every_part_working(env, slack_fake, mm_fake):
+    from fakes.teams_server import APP_PASSWORD, FakeTeams
+
     CliRunner().invoke(cli, ["reindex"], env=env)
-    result = run({**env, "SLACK_API_URL": slack_fake.base_url, "SLACK_BOT_TOKEN": slack_fake.bot_token,
-                  "SLACK_APP_TOKEN": slack_fake.app_token, "MATTERMOST_URL": mm_fake.url,
-                  "MATTERMOST_TOKEN": mm_fake.token, "MATTERMOST_COMMAND_TOKEN": "cmd"}, "doctor")
+    teams = FakeTeams()
+    teams.start()
+    try:
+        result = run({**env, "SLACK_API_URL": slack_fake.base_url, "SLACK_BOT_TOKEN": slack_fake.bot_token,
+                      "SLACK_APP_TOKEN": slack_fake.app_token, "MATTERMOST_URL": mm_fake.url,
+                      "MATTERMOST_TOKEN": mm_fake.token, "MATTERMOST_COMMAND_TOKEN": "cmd", **teams_env(teams)},
+                     "doctor")
+        wrong = run({**env, **teams_env(teams), "TEAMS_APP_PASSWORD": "fout"}, "doctor")
+    finally:
+        teams.stop()
+    assert teams.tokens_issued == 1
+    teams_line = next(line for line in wrong.output.splitlines() if " teams " in f" {line} ")
+    assert wrong.exit_code == 1 and teams_line.startswith("FAIL") and "TEAMS_APP_PASSWORD" in teams_line
     assert result.exit_code == 0, result.output
     lines = {line.split()[1]: line for line in result.output.splitlines()[1:]}
     assert lines["database"].startswith("ok") and "1 lessons, 0 open questions" in lines["database"]
@@ -118,7 +136,9 @@ def test_doctor_shows_every_part_working(env, slack_fake, mm_fake):
     assert lines["model"].startswith("ok") and "256 dimensions" in lines["model"]
     assert lines["slack"].startswith("ok") and "workspace Gemeenten" in lines["slack"]
     assert lines["mattermost"].startswith("ok") and mm_fake.url in lines["mattermost"]
+    assert lines["teams"].startswith("ok") and "/api/messages" in lines["teams"]
     assert slack_fake.bot_token not in result.output and mm_fake.token not in result.output
+    assert APP_PASSWORD not in result.output
 
 
 def test_doctor_names_what_fails_and_exits_1(env, slack_fake, caplog):
