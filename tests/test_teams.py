@@ -202,8 +202,9 @@ def test_the_app_package_has_the_bot_the_message_action_and_what_teams_needs(tmp
     from PIL import Image
 
     with zipfile.ZipFile(out) as package:
-        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(package.namelist()) == ["color.png", "en.json", "manifest.json", "outline.png"]
         manifest = json.loads(package.read("manifest.json"))
+        english = json.loads(package.read("en.json"))
         sizes = {name: Image.open(io.BytesIO(package.read(name))).size for name in ("color.png", "outline.png")}
     app_id = env["TEAMS_APP_ID"]
     assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
@@ -216,6 +217,9 @@ def test_the_app_package_has_the_bot_the_message_action_and_what_teams_needs(tmp
         "ChannelMessage.Read.Group", "ChatMessage.Read.Chat"}
     assert manifest["validDomains"] == ["leerkring.example.nl"] and manifest["webApplicationInfo"]["id"] == app_id
     assert len(manifest["description"]["short"]) <= 80 and len(manifest["name"]["short"]) <= 30
+    assert "${" not in json.dumps(manifest) and manifest["localizationInfo"]["defaultLanguageTag"] == "nl-nl"
+    assert english["composeExtensions[0].commands[0].title"] == "Save as lesson"
+    assert len(english["description.short"]) <= 80
     missing = CliRunner().invoke(cli, ["teams", "manifest", "-o", str(out)], env={**env, "TEAMS_APP_ID": ""})
     assert missing.exit_code != 0 and "TEAMS_APP_ID" in missing.output
 
