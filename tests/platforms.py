@@ -587,6 +587,11 @@ class TeamsDriver:
         return [self._shown(m) for m in self.fake.bot_messages(self.ids[channel])
                 if not m.get("targeted") and m["root"] == m["id"]]
 
+    def public_in(self, conversation: str, thread: str) -> list[str]:
+        """The bot's messages for everyone in a reply chain of a conversation the driver has no name for."""
+        return [self._shown(m) for m in self.fake.bot_messages(conversation)
+                if not m.get("targeted") and m["root"] == thread]
+
     def private(self, user: str) -> list[str]:
         """What only `user` sees: targeted messages, the dialogs' answers, and their personal chat."""
         targeted = [self._shown(m) for messages in self.fake.messages.values() for m in messages

@@ -244,3 +244,28 @@ def test_a_wrong_app_password_is_told_before_anything_loads(settings) -> None:  
             preflight(good.model_copy(update={"teams_app_password": None}))
     finally:
         fake.stop()
+
+
+@platforms("teams")
+def test_two_organisations_share_public_lessons_until_one_keeps_them_in(chat) -> None:  # type: ignore[no-untyped-def]
+    """Every Teams organisation (tenant) is a workspace: a public lesson from one answers the other, its
+    contact named with their municipality (a mention cannot cross organisations); its admin can keep the
+    organisation's lessons in."""
+    fake, west = chat.fake, "19:west@thread.tacv2"
+    fake.add_user("29:erik", "Erik Bos", tenant="tenant-west")
+    fake.add_channel(west, "west", ["29:erik"], tenant="tenant-west", team="19:team-west@thread.tacv2",
+                     team_name="Gemeenten West")
+    chat.tag(BRAM, PUBLIC, chat.say(ANNA, PUBLIC, STORY))
+    wait_for(lambda: lessons(chat))
+    asked = fake.post("29:erik", west, "Heeft een gemeente een burgerbegroting geprobeerd?", mention_bot=True)
+    answer = wait_for(lambda: chat.public_in(west, asked["id"]))[0]
+    assert "Zwolle" in answer and "Anna de Vries (Zwolle)" in answer and "<at>Anna de Vries</at>" not in answer
+    chat.command(BRAM, PUBLIC, "werkruimte delen uit")  # Bram administers nothing: refused
+    assert wait_for(lambda: [p for p in chat.private(BRAM) if "beheerder" in p.lower() or "admin" in p.lower()])
+    chat.command(ANNA, PUBLIC, "werkruimte delen uit")  # Anna is in TEAMS_ADMINS
+    wait_for(lambda: chat.core.repo.unshared_workspaces())
+    again = fake.post("29:erik", west, "Heeft een gemeente een burgerbegroting geprobeerd?", mention_bot=True)
+    answer = wait_for(lambda: chat.public_in(west, again["id"]))[0]
+    assert "Zwolle" not in answer and "Burgerbegroting" not in answer
+    mine = chat.ask(BRAM, PUBLIC, "Heeft een gemeente een burgerbegroting geprobeerd?")  # at home it still answers
+    assert "Zwolle" in wait_for(lambda: chat.public(PUBLIC, thread=mine))[0]
