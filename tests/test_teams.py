@@ -269,3 +269,13 @@ def test_two_organisations_share_public_lessons_until_one_keeps_them_in(chat) ->
     assert "Zwolle" not in answer and "Burgerbegroting" not in answer
     mine = chat.ask(BRAM, PUBLIC, "Heeft een gemeente een burgerbegroting geprobeerd?")  # at home it still answers
     assert "Zwolle" in wait_for(lambda: chat.public(PUBLIC, thread=mine))[0]
+
+
+@platforms("teams")
+def test_forget_me_on_teams_shows_and_erases_how_the_bot_reaches_someone(chat) -> None:  # type: ignore[no-untyped-def]
+    chat.command(CEES, PUBLIC, "help")
+    wait_for(lambda: chat.private(CEES))
+    held = chat.core.repo.person_data("teams", chat.ids[CEES])["how_reached"]
+    assert held["name"] == "Cees Jansen" and held["detail"]["locale"] == "en-US"
+    chat.core.repo.forget_person("teams", chat.ids[CEES])
+    assert chat.core.repo.person_data("teams", chat.ids[CEES])["how_reached"] is None

@@ -405,7 +405,8 @@ class Repository(QuestionStore, IntroductionStore, CheckbackStore, NoticeStore, 
                 "anonymous_failures": self.failures_of(platform, user_id),  # only where they agreed to be asked
                 "circles": self.circles_of(platform, user_id),
                 "lessons": [lesson_summary(x) for x in self.lessons_of_person(platform, user_id)],
-                "questions": questions, "feedback": feedback}
+                "questions": questions, "feedback": feedback,
+                "how_reached": reached.__dict__ if (reached := self.reference(platform, "person", user_id)) else None}
 
     def forget_person(self, platform: str, user_id: str) -> dict[str, int]:
         """Erase a person: the lessons they saved (their tombstones keep no id, link or place of theirs),
