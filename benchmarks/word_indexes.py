@@ -41,10 +41,10 @@ def lessons(count: int) -> list[list[str]]:
 
 
 def build(count: int, directory: Path) -> dict[str, Any]:
-    from bot.search.lexical import BM25Index
+    from bot.search.lexical import COARSE, BM25Index
     from bot.search.text import char_ngrams
 
-    words, grams = BM25Index(), BM25Index()
+    words, grams = BM25Index(), BM25Index(levels=COARSE)
     started = time.perf_counter()
     postings = 0
     for doc, terms in enumerate(lessons(count), 1):

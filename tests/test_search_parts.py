@@ -1,12 +1,13 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.model import AnswerKind
 from bot.search.decision import MatchDecision, Signals
 from bot.search.dense import DenseIndex
 from bot.search.fusion import fuse
-from bot.search.lexical import BM25Index
+from bot.search.lexical import COARSE, LEVELS, BM25Index
 from bot.search.text import char_ngrams, tokenize
 
 
@@ -81,8 +82,9 @@ def test_dense_search_respects_allowed_ids():
     assert index.search(np.array([1, 0], dtype=np.float32), 5, allowed=set()) == []
 
 
-def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_build():
-    index = BM25Index()
+@pytest.mark.parametrize("levels", [LEVELS, COARSE])
+def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_build(levels):
+    index = BM25Index(levels=levels)
     docs = {1: "wijkbudget jongeren stemmen", 2: "wijkbudget ouderen", 3: "energiecoach huishoudens",
             4: "jongeren raad advies jongeren"}
     for doc, text in docs.items():
@@ -91,7 +93,8 @@ def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_
     index.add(5, "jongeren wijkbudget bibliotheek".split())  # after the build: scored from its own counts
     index.remove(2)
     loaded = BM25Index.from_bytes(index.to_bytes())
-    fresh = BM25Index()  # the same lessons, indexed from scratch
+    assert loaded.levels == levels
+    fresh = BM25Index(levels=levels)  # the same lessons, indexed from scratch
     for doc in (1, 3, 4):
         fresh.add(doc, docs[doc].split())
     fresh.add(5, "jongeren wijkbudget bibliotheek".split())
@@ -101,6 +104,38 @@ def test_bm25_saved_and_loaded_scores_the_same_including_changes_after_the_last_
     assert [round(s, 5) for _, s in after] == [round(s, 5) for _, s in expected]
     assert loaded.coverages(["jongeren", "stemmen"], [1, 4, 3]) == index.coverages(["jongeren", "stemmen"], [1, 4, 3])
     assert 2 not in loaded and len(loaded) == 4
+
+
+def test_8_bit_weights_rank_as_16_bit_ones_and_survive_rebuilds_and_a_conversion():
+    """The 4-gram list keeps its weights in 255 steps: on a few hundred lessons its ranking is the 16-bit
+    one's (scores within a step), a rebuild recovers the same counts, and an index saved with 16-bit weights
+    converts."""
+    import random
+
+    rng = random.Random(7)
+    vocab = [f"g{i}" for i in range(400)]
+    docs = {doc: [rng.choice(vocab) for _ in range(rng.randrange(5, 120))] for doc in range(1, 400)}
+    fine, coarse = BM25Index(), BM25Index(levels=COARSE)
+    for doc, terms in docs.items():
+        fine.add(doc, terms)
+        coarse.add(doc, terms)
+    queries = [[rng.choice(vocab) for _ in range(6)] for _ in range(40)]
+    step = 2.2 / COARSE * 6 * max(fine.idf(t) for t in vocab)  # one step on each of a question's six terms
+    for terms in queries:
+        a, b = dict(fine.search(terms, 400)), dict(coarse.search(terms, 400))
+        assert a.keys() == b.keys() and max(abs(a[d] - b[d]) for d in a) <= step
+    top = [coarse.search(terms, 10) for terms in queries]
+    coarse.add(400, ["g1", "g2"])
+    coarse._rebuild()  # counts recovered from the 8-bit weights, weighted again
+    coarse.remove(400)
+    coarse._rebuild()
+    again = [coarse.search(terms, 10) for terms in queries]
+    assert [[d for d, _ in t] for t in again] == [[d for d, _ in t] for t in top]
+    converted = BM25Index.from_bytes(fine.to_bytes()).with_levels(COARSE)
+    assert converted.levels == COARSE and converted._tf.dtype == np.uint8
+    for terms in queries:
+        a, b = dict(converted.search(terms, 400)), dict(coarse.search(terms, 400))
+        assert a.keys() == b.keys() and max(abs(a[d] - b[d]) for d in a) <= step
 
 
 def test_a_question_asked_again_in_another_spelling_is_embedded_once():

@@ -26,7 +26,7 @@ from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
 from bot.search.embedder import Embedder, Progress
 from bot.search.fusion import FusionWeights, fuse
 from bot.search.glossary import dutch_terms, english_terms
-from bot.search.lexical import BM25Index
+from bot.search.lexical import COARSE, BM25Index
 from bot.search.meta import LessonMeta, similarity_bonus
 from bot.search.question_vectors import QuestionVectors
 from bot.search.results import Scored, SearchResult
@@ -62,7 +62,7 @@ class SearchEngine:
         self.decision = decision or decision_for(embedder.id)
         self.dense = DenseIndex(embedder.dim)
         self.lexical = BM25Index()
-        self.ngrams = BM25Index()
+        self.ngrams = BM25Index(levels=COARSE)  # 4-grams find near spellings: 8-bit weights do
         self.meta: dict[int, LessonMeta] = {}
         self.languages: Counter[str] = Counter()  # indexed lessons per language
         self.cross_language_offset = CROSS_LANGUAGE_OFFSET
@@ -93,6 +93,7 @@ class SearchEngine:
                 text = load_text(self.index_dir, self.embedder.id, manifest.revision)
                 if text is not None and set(text[2]) == indexed:
                     self.lexical, self.ngrams, self.meta = text
+                    self.ngrams = self.ngrams.with_levels(COARSE)  # a file saved with 16-bit weights
                     self.languages = Counter(meta.language for meta in self.meta.values())
                 else:
                     rescanned = True
@@ -145,7 +146,7 @@ class SearchEngine:
             self._generation += 1
             self._journal = None
             self.dense = DenseIndex(self.embedder.dim)
-            self.lexical, self.ngrams = BM25Index(), BM25Index()
+            self.lexical, self.ngrams = BM25Index(), BM25Index(levels=COARSE)
             self.meta.clear()
             self.languages.clear()
             self.revision = 0

@@ -1,9 +1,10 @@
 """BM25 over sparse term counts that take additions and removals one lesson at a time.
 
 The BM25 term weights of all lessons live in one column-major sparse matrix (rows are lessons sorted by id,
-columns are terms, values the saturated term frequency in 16-bit steps): a query is one sparse product over
-the few columns of its terms, whatever the collection size. Nothing else is kept per lesson but its id,
-length, length norm and whether it is still current, so memory is about six bytes per (lesson, term) pair;
+columns are terms, values the saturated term frequency in 16-bit steps, or 8-bit ones for an index whose
+fine grain matters less, the character 4-grams): a query is one sparse product over the few columns of its
+terms, whatever the collection size. Nothing else is kept per lesson but its id, length, length norm and
+whether it is still current, so memory is about six (or five) bytes per (lesson, term) pair;
 a term's count is recovered from its weight and the lesson's norm when the matrix is rebuilt. Lessons
 added since the build sit in a small matrix of their own and are scored the same way; a removed lesson is
 masked at once and leaves the matrix at the next build, which happens once enough lessons have changed, so a
@@ -24,20 +25,23 @@ from scipy import sparse
 REBUILD_AFTER = 2000  # lessons added since the build before the matrix is rebuilt (scored exactly meanwhile)
 MAX_COUNT = 64  # a term's count in one lesson is capped here (BM25 has saturated: 64 and 200 differ by 1%)
 LEVELS = 65_535  # a weight is kept as uint16 steps of (k1 + 1) / LEVELS: 1/65,535 of the largest weight
+COARSE = 255  # or as uint8 steps: 1/255 of the largest weight, for the 4-gram list (a fifth less memory)
 
 
 class BM25Index:
     """Okapi BM25. Terms come from `bot.search.text.tokenize`; ids are lesson ids."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, k1: float = 1.2, b: float = 0.75, levels: int = LEVELS) -> None:
         self.k1 = k1
         self.b = b
+        self.levels = levels
+        self._steps = np.uint8 if levels <= 255 else np.uint16  # the matrix's values
         self._columns: dict[str, int] = {}  # term -> column; kept across builds
         self._df = np.zeros(1024, dtype=np.int32)  # current lessons per column
         self._total_len = 0
         self._count = 0
         # the built part: BM25 weights per (lesson row, term column); rows sorted by lesson id
-        self._tf: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=np.uint16)
+        self._tf: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=self._steps)
         self._rows = np.zeros(0, dtype=np.int64)
         self._lengths = np.zeros(0, dtype=np.float32)
         self._norms = np.zeros(0, dtype=np.float32)  # k1 (1 - b + b len/avg) with the average of the build
@@ -120,11 +124,11 @@ class BM25Index:
         """(ids, counts per row, lengths) of every current lesson, built rows first."""
         width = len(self._columns)
         kept = np.flatnonzero(self._alive)
-        old = self._tf[kept, :].tocsr() if len(kept) else sparse.csr_matrix((0, width), dtype=np.uint16)
+        old = self._tf[kept, :].tocsr() if len(kept) else sparse.csr_matrix((0, width), dtype=self._steps)
         old.resize((len(kept), width))
         norms = np.repeat(self._norms[kept], np.diff(old.indptr))
-        weights = old.data.astype(np.float64) * (self.k1 + 1) / LEVELS
-        counts = np.rint(weights * norms / (self.k1 + 1 - weights)).astype(np.uint16)
+        share = np.minimum(old.data.astype(np.float64), self.levels - 0.5) / self.levels  # tf / (tf + norm)
+        counts = np.clip(np.rint(share * norms / (1 - share)), 1, MAX_COUNT).astype(np.uint16)
         old = sparse.csr_matrix((counts, old.indices, old.indptr), shape=old.shape)
         ids, sizes, cols, fresh_counts = self._fresh_arrays()
         new = sparse.csr_matrix((fresh_counts, cols, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)),
@@ -137,12 +141,12 @@ class BM25Index:
         return (self.k1 * (1 - self.b + self.b * lengths / self._avg_len())).astype(np.float32)
 
     def _weighted(self, counts: sparse.csr_matrix, norms: np.ndarray) -> sparse.csr_matrix:
-        """BM25's saturated term frequency, tf (k1 + 1) / (tf + norm), for every count, in uint16 steps of
-        (k1 + 1) / LEVELS (never 0: a term a lesson holds always counts)."""
+        """BM25's saturated term frequency, tf (k1 + 1) / (tf + norm), for every count, in steps of
+        (k1 + 1) / levels (never 0: a term a lesson holds always counts)."""
         tf = counts.data.astype(np.float64)
         each = np.repeat(norms.astype(np.float64), np.diff(counts.indptr))
-        steps = np.maximum(np.rint(tf / (tf + each) * LEVELS), 1).astype(np.uint16)
-        return sparse.csr_matrix((steps, counts.indices, counts.indptr), shape=counts.shape, dtype=np.uint16)
+        steps = np.maximum(np.rint(tf / (tf + each) * self.levels), 1).astype(self._steps)
+        return sparse.csr_matrix((steps, counts.indices, counts.indptr), shape=counts.shape, dtype=self._steps)
 
     def _fresh_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         parts = list(self._fresh.values())
@@ -180,7 +184,7 @@ class BM25Index:
         inside = cols < weights.shape[1]
         if not inside.any() or not weights.shape[0]:
             return np.zeros(weights.shape[0], dtype=np.float32)
-        scale = np.float32((self.k1 + 1) / LEVELS)
+        scale = np.float32((self.k1 + 1) / self.levels)
         return np.asarray(weights[:, cols[inside]] @ (idf[inside] * scale).astype(np.float32)).ravel()
 
     def search(self, terms: Iterable[str], k: int = 50,
@@ -255,23 +259,35 @@ class BM25Index:
         renumber[live] = np.arange(len(live), dtype=np.int32)
         kept = np.flatnonzero(self._alive)
         built = self._tf[kept, :][:, live[live < self._tf.shape[1]]] if len(kept) else \
-            sparse.csc_matrix((0, 0), dtype=np.uint16)
+            sparse.csc_matrix((0, 0), dtype=self._steps)
         ids, sizes, cols, counts = self._fresh_arrays()
         buffer = io.BytesIO()
         np.savez(buffer, format=np.asarray([2]), rows=self._rows[kept], lengths=self._lengths[kept].astype(np.int64),
                  norms=self._norms[kept], indptr=built.indptr.astype(np.int64),
-                 indices=built.indices.astype(np.int32), steps=built.data.astype(np.uint16),
+                 indices=built.indices.astype(np.int32), steps=built.data.astype(self._steps),
                  fresh_ids=ids, fresh_sizes=sizes, fresh_cols=renumber[cols] if len(cols) else cols,
                  fresh_counts=counts, terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
-                 params=np.asarray([self.k1, self.b]))
+                 params=np.asarray([self.k1, self.b, self.levels]))
         return buffer.getvalue()
+
+    def with_levels(self, levels: int) -> BM25Index:
+        """This index with its weights in `levels` steps (itself when they already are)."""
+        if levels == self.levels:
+            return self
+        self._settle()
+        other = BM25Index(self.k1, self.b, levels)
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("levels", "_steps", "_tf")})
+        tf = self._tf.copy()
+        tf.data = np.maximum(np.rint(tf.data.astype(np.float64) * levels / self.levels), 1).astype(other._steps)
+        other._tf, other._fresh_built = tf.astype(other._steps), None
+        return other
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BM25Index:
         """The saved matrix read straight back (no per-lesson work, no weighting), with the fresh lessons."""
         with np.load(io.BytesIO(data)) as saved:
-            k1, b = saved["params"].tolist()
-            index = cls(k1, b)
+            params = saved["params"].tolist()  # k1, b and, since 8-bit steps, the levels
+            index = cls(params[0], params[1], int(params[2]) if len(params) > 2 else LEVELS)
             terms = saved["terms"].tobytes().decode()
             index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
             if "format" not in saved.files:  # the first format: every lesson's counts
