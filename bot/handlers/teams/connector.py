@@ -8,7 +8,6 @@ import asyncio
 import logging
 import random
 import time
-import warnings
 from collections.abc import Coroutine
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,8 +21,6 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from microsoft_teams.common import MiddlewareContext, MiddlewareNext
 
 log = logging.getLogger(__name__)
-# private replies in channels are Teams' targeted messages, a preview the SDK warns about on every call
-warnings.filterwarnings("ignore", message=r".*create_targeted is in preview")
 CALL_TIMEOUT = 120.0  # seconds a worker waits for one connector call, retries included
 
 
