@@ -125,3 +125,17 @@ def test_question_embedding_benchmark_reports_chat_length_and_long_questions(tmp
     rows = {row["questions"]: row for row in json.loads(out.read_text())["rows"]}
     assert rows["chat (8-25 words)"]["words (median)"] <= 25 < rows["long (over 25 words)"]["words (median)"]
     assert all(row["p99 ms"] >= row["p50 ms"] > 0 and row["count"] == 30 for row in rows.values())
+
+
+def test_search_stage_benchmark_splits_search_time_into_its_stages(tmp_path):
+    corpus = tmp_path / "corpus"
+    run("corpus.py", "--size", "1500", "--out", str(corpus), "--embedder", "fake")
+    out = tmp_path / "stages.json"
+    printed = run("search_stages.py", "--corpus", str(corpus), "--questions", "15", "--json", str(out))
+    report = json.loads(out.read_text())
+    stages = {row["stage"]: row for row in report["stages"]}
+    assert report["lessons"] == 1500 and set(stages) == {"dense", "words", "4-grams", "fusion", "coverage", "rest",
+                                                         "search + ranking"}
+    assert stages["search + ranking"]["p50_ms"] > 0 and all(0 <= row["share"] <= 1 for row in stages.values())
+    assert abs(sum(row["share"] for name, row in stages.items() if name != "search + ranking") - 1) < 0.01
+    assert "search + ranking" in printed

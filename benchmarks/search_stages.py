@@ -1,0 +1,117 @@
+"""Where search and ranking spend their time: the whole bot's engine on a speed-benchmark corpus, each
+question's search split into its stages (dense, words, 4-grams, fusion, word coverage, the rest).
+
+    python benchmarks/search_stages.py --corpus /tmp/leerkring-bench/corpus-e5-100000 \
+        --json docs/benchmarks/search-stages-100k.json
+
+The corpus is one benchmarks/speed.py made (lessons, synthesised vectors, e5 question vectors). Questions
+are given their vectors, so no embedding is timed; each stage is timed by wrapping the engine's own parts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import machine, pct, table, write_json
+from corpus import load
+
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.importer import import_file
+from bot.search import engine as engine_module
+from bot.search.embedder import HashingEmbedder
+from bot.storage.repository import content_hash
+
+STAGES = ("dense", "words", "4-grams", "fusion", "coverage")
+
+
+def build(corpus: Path, work: Path) -> Any:
+    _, vectors, _, _ = load(corpus)
+    settings = Settings(LEERKRING_DATA_DIR=work / "data", LEERKRING_INDEX_DIR=work / "index", DATABASE_URL="",
+                        LEERKRING_EMBEDDER="fake", _env_file=None)  # type: ignore[call-arg]
+    embedder = HashingEmbedder(dim=vectors.shape[1])
+    app = bootstrap(settings, embedder=embedder, start_index=False)
+    import_file(app.repo, corpus / "lessons.jsonl", platform="bench")
+    batch: list[tuple[int, str, bytes]] = []
+    for lesson in app.repo.iter_lessons(batch=5000):
+        row = int(lesson.source.message_id.rsplit("-", 1)[1])
+        batch.append((lesson.id, content_hash(lesson.search_text()), np.asarray(vectors[row]).tobytes()))
+        if len(batch) >= 5000:
+            app.repo.store_vectors(embedder.id, batch)
+            batch = []
+    app.repo.store_vectors(embedder.id, batch)
+    app.engine.sync()
+    app.engine.wait_for_restructure()
+    app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
+    return app
+
+
+def timed(spent: dict[str, float], stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[stage] += time.perf_counter() - started
+    return wrapper
+
+
+def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, Any]:
+    engine = app.engine
+    spent: dict[str, float] = defaultdict(float)
+    engine._dense_search = timed(spent, "dense", engine._dense_search)
+    engine.lexical.search = timed(spent, "words", engine.lexical.search)
+    engine.ngrams.search = timed(spent, "4-grams", engine.ngrams.search)
+    engine.lexical.coverages = timed(spent, "coverage", engine.lexical.coverages)
+    original_fuse = engine_module.fuse
+    engine_module.fuse = timed(spent, "fusion", original_fuse)  # type: ignore[assignment]
+    per_stage: dict[str, list[float]] = defaultdict(list)
+    totals = []
+    try:
+        for question, vector in zip(questions, qvectors, strict=True):
+            spent.clear()
+            started = time.perf_counter()
+            engine.search(question, k=10, query_vector=vector)
+            total = time.perf_counter() - started
+            totals.append(total)
+            for stage in STAGES:
+                per_stage[stage].append(spent.get(stage, 0.0))
+            per_stage["rest"].append(total - sum(spent.get(stage, 0.0) for stage in STAGES))
+    finally:
+        engine_module.fuse = original_fuse  # type: ignore[assignment]
+    rows = [{"stage": stage, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
+             "share": round(sum(times) / sum(totals), 3)} for stage, times in per_stage.items()]
+    rows.append({"stage": "search + ranking", "p50_ms": pct(totals, 50), "p99_ms": pct(totals, 99), "share": 1.0})
+    return {"lessons": len(engine.meta), "questions": len(questions), "stages": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--questions", type=int, default=300, help="the corpus's first N questions")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    _, _, questions, qvectors = load(args.corpus)
+    questions, qvectors = questions[:args.questions], qvectors[:args.questions]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build(args.corpus, Path(tmp))
+        try:
+            measure(app, questions[:20], qvectors[:20])  # warm
+            result = measure(app, questions, qvectors)
+        finally:
+            app.close()
+    print(f"{result['lessons']:,} lessons, {result['questions']} questions")
+    print(table(result["stages"], ["stage", "p50_ms", "p99_ms", "share"]))
+    if args.json:
+        write_json(args.json, {"machine": machine(), **result})
+
+
+if __name__ == "__main__":
+    main()
