@@ -308,7 +308,7 @@ class LeerkringService(PeerLearning):
                 private_ids.add(lesson_id)  # the asker may see it; this channel may not
             return False
 
-        return exclude, private_ids
+        return VisibilityRule(exclude, public_visible=not unshared), private_ids
 
     def _browse(self, asker: Asker, filters: Filters, k: int, lang: str,
                 exclude: Callable[[int, LessonMeta], bool], private_ids: set[int]) -> AskResult:
@@ -424,6 +424,18 @@ class LeerkringService(PeerLearning):
     def claim_event(self, key: str) -> bool:
         """True when this platform event has not been handled before, by this or any other process."""
         return self.repo.claim_event(key)
+
+
+class VisibilityRule:
+    """What an asker may not see, as the search engine asks it: `public_visible` says that no public lesson
+    is hidden (no other workspace keeps its lessons in), so the engine asks about the others only."""
+
+    def __init__(self, exclude: Callable[[int, LessonMeta], bool], *, public_visible: bool) -> None:
+        self.exclude = exclude
+        self.public_visible = public_visible
+
+    def __call__(self, lesson_id: int, meta: LessonMeta) -> bool:
+        return self.exclude(lesson_id, meta)
 
 
 def _redraft(lesson: Lesson, **changes: Any) -> LessonDraft:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.lang import detect_language
-from bot.model import AnswerKind, Filters, Lesson
+from bot.model import AnswerKind, Filters, Lesson, Visibility
 from bot.municipalities import registry
 from bot.search.decision import MatchDecision, Signals, decision_for
 from bot.search.dense import APPROXIMATE_FROM, DenseIndex, Layout, choose_layout
@@ -65,6 +65,7 @@ class SearchEngine:
         self.ngrams = BM25Index(levels=COARSE)  # 4-grams find near spellings: 8-bit weights do
         self.meta: dict[int, LessonMeta] = {}
         self.languages: Counter[str] = Counter()  # indexed lessons per language
+        self._restricted: set[int] = set()  # indexed lessons that are not public
         self.cross_language_offset = CROSS_LANGUAGE_OFFSET
         self.revision = 0
         self._lock = threading.RLock()
@@ -95,6 +96,7 @@ class SearchEngine:
                     self.lexical, self.ngrams, self.meta = text
                     self.ngrams = self.ngrams.with_levels(COARSE)  # a file saved with 16-bit weights
                     self.languages = Counter(meta.language for meta in self.meta.values())
+                    self._restricted = {i for i, m in self.meta.items() if m.visibility is not Visibility.PUBLIC}
                 else:
                     rescanned = True
                     for lesson in self.repo.iter_lessons():
@@ -149,6 +151,7 @@ class SearchEngine:
             self.lexical, self.ngrams = BM25Index(), BM25Index(levels=COARSE)
             self.meta.clear()
             self.languages.clear()
+            self._restricted.clear()
             self.revision = 0
             return self.sync(progress=progress)
 
@@ -230,6 +233,7 @@ class SearchEngine:
             self.lexical.remove(lesson_id)
             self.ngrams.remove(lesson_id)
             gone = self.meta.pop(lesson_id, None)
+            self._restricted.discard(lesson_id)
             if gone is not None:
                 self.languages[gone.language] -= 1
 
@@ -242,6 +246,10 @@ class SearchEngine:
             self.languages[old.language] -= 1
         meta = self.meta[lesson.id] = LessonMeta.of(lesson)
         self.languages[meta.language] += 1
+        if meta.visibility is Visibility.PUBLIC:
+            self._restricted.discard(lesson.id)
+        else:
+            self._restricted.add(lesson.id)
 
     def _embed_into_dense(self, lessons: list[Lesson], progress: Progress | None) -> None:
         if not lessons:
@@ -351,17 +359,31 @@ class SearchEngine:
             dated = [(self.meta[i].created_at, i) for i in passing if exclude is None or not exclude(i, self.meta[i])]
         return [i for _, i in heapq.nlargest(k, dated)]
 
+    def _without_hidden(self, exclude: Callable[[int, LessonMeta], bool],
+                        *lists: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
+        """The candidate lists without what `exclude` hides, asked once per lesson. A rule that never hides a
+        public lesson (`public_visible`) is asked about the others only."""
+        candidates = {doc for results in lists for doc, _ in results}
+        if getattr(exclude, "public_visible", False):
+            candidates &= self._restricted
+        hidden = {doc for doc in candidates if exclude(doc, self.meta[doc])}
+        return [[(doc, s) for doc, s in results if doc not in hidden] if hidden else results for results in lists]
+
     def _dense_search(self, vectors: list[np.ndarray], allowed: Collection[int] | None,
                       language: str) -> list[tuple[int, float]]:
         """The dense candidates for one or more query vectors: each lesson with its best cosine, on the
         scale of the question's `language` (see CROSS_LANGUAGE_OFFSET)."""
-        best: dict[int, float] = {}
-        for vector in vectors:
-            for doc, score in self.dense.search(vector, CANDIDATES, allowed):
-                best[doc] = max(score, best.get(doc, -1.0))
-        if self.cross_language_offset:
-            best = {doc: self._on_scale(doc, score, language) for doc, score in best.items()}
-        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]
+        if len(vectors) == 1:
+            found = self.dense.search(vectors[0], CANDIDATES, allowed)
+        else:
+            best: dict[int, float] = {}
+            for vector in vectors:
+                for doc, score in self.dense.search(vector, CANDIDATES, allowed):
+                    best[doc] = max(score, best.get(doc, -1.0))
+            found = list(best.items())
+        if self.cross_language_offset and self.languages[_OTHER[language]] > 0:  # else every lesson is on its scale
+            found = [(doc, self._on_scale(doc, score, language)) for doc, score in found]
+        return sorted(found, key=lambda item: (-item[1], item[0]))[:CANDIDATES]
 
     def _on_scale(self, doc: int, cosine: float, language: str) -> float:
         meta = self.meta.get(doc)
@@ -400,8 +422,7 @@ class SearchEngine:
             lexical = self.lexical.search(terms, CANDIDATES, allowed)
             ngram = self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed)
             if exclude is not None:
-                dense, lexical, ngram = ([(i, s) for i, s in results if not exclude(i, self.meta[i])]
-                                         for results in (dense, lexical, ngram))
+                dense, lexical, ngram = self._without_hidden(exclude, dense, lexical, ngram)
             if not dense and not lexical and not ngram:
                 return SearchResult()
             fused = fuse((dense, self.weights.dense), (lexical, self.weights.lexical),
