@@ -135,22 +135,20 @@ class TeamsAdapter:
         service.posters[PLATFORM] = self.chat.post_to
 
     # -- what Teams told us ----------------------------------------------------------------------
-    def _conversation(self, conversation_id: str) -> Reference | None:
-        key = base_id(conversation_id)
-        found = self._conversations.get(key)
+    def _known(self, kind: str, cache: dict[str, Reference], key: str) -> Reference | None:
+        """A conversation or person as Teams showed them: from memory, else from the database."""
+        found = cache.get(key)
         if found is None:
-            found = self.repo.reference(PLATFORM, "conversation", key)
+            found = self.repo.reference(PLATFORM, kind, key)
             if found is not None:
-                self._conversations[key] = found
+                cache[key] = found
         return found
 
+    def _conversation(self, conversation_id: str) -> Reference | None:
+        return self._known("conversation", self._conversations, base_id(conversation_id))
+
     def _person(self, user_id: str) -> Reference | None:
-        found = self._people.get(user_id)
-        if found is None:
-            found = self.repo.reference(PLATFORM, "person", user_id)
-            if found is not None:
-                self._people[user_id] = found
-        return found
+        return self._known("person", self._people, user_id)
 
     def _keep(self, kind: str, cache: dict[str, Reference], reference: Reference) -> None:
         known = cache.get(reference.key)
