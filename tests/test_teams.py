@@ -106,6 +106,7 @@ def test_a_story_rewritten_in_the_form_stays_as_written_and_the_edit_button_open
     assert "in onze woorden" in lessons(chat)[0].text
     edit = next(a for _, card in chat._cards_for(BRAM) for a in card.get("actions") or []
                 if a["data"].get("leerkring") == "edit")
+    assert edit["data"]["msteams"] == {"type": "task/fetch"}  # Teams opens a dialog for it, asking the bot
     _, body = fake.deliver(fake.activity(chat.ids[BRAM], chat.ids[PUBLIC], type="invoke", name="task/fetch",
                                          value={"data": edit["data"]}))
     refilled = {e["id"]: e.get("value") for e in body["task"]["value"]["card"]["content"]["body"]

@@ -182,7 +182,8 @@ def choice_card(text: str, action: str, choices: list[tuple[str, dict[str, Any]]
 
 def confirmation_card(text: str, lesson: Lesson, lang: str) -> dict[str, Any]:
     return card([text_block(escape(text))], [
-        submit("✏️ " + t("form.edit", lang), {"leerkring": "edit", "l": lesson.id}),
+        # a button whose data asks for "task/fetch" opens a dialog: Teams asks the bot for the form
+        submit("✏️ " + t("form.edit", lang), {"msteams": {"type": "task/fetch"}, "leerkring": "edit", "l": lesson.id}),
         submit("↩️ " + t("form.undo", lang), {"leerkring": "undo", "l": lesson.id}, "destructive"),
     ])
 
