@@ -7,11 +7,20 @@ question's search split into its stages (dense, words, 4-grams, fusion, word cov
 The corpus is one benchmarks/speed.py made (lessons, synthesised vectors, e5 question vectors). Questions
 are given their vectors, so no embedding is timed; each stage is timed by wrapping the engine's own parts.
 The search is the one an answer makes: 20 lessons ranked, with the asker's visibility rule applied.
+
+With `--ask FILE` it measures whole answers instead, for that file's questions (for chat-length questions,
+../shared/eval/rijksoverheid-vac-dev.jsonl): each question embedded by the corpus's model when it is asked
+(e5 for an e5 corpus), searched, and its answer composed (lessons fetched, reply rendered), as
+`service.ask` does; stages embed, search + ranking and compose.
+
+    python benchmarks/search_stages.py --corpus /tmp/leerkring-bench/corpus-e5-100000 \
+        --ask ../shared/eval/rijksoverheid-vac-dev.jsonl --json docs/benchmarks/ask-chat-100k.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from collections import defaultdict
@@ -95,19 +104,63 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
     return {"lessons": len(engine.meta), "questions": len(questions), "stages": rows}
 
 
+def measure_asks(app: Any, questions: list[str], model: str) -> dict[str, Any]:
+    """Whole answers: the question embedded when asked, searched, the answer composed and rendered."""
+    from bot.render import render_answer
+    from bot.search.embedder import E5Embedder
+    from bot.search.question_vectors import QuestionVectors
+
+    engine = app.engine
+    embedder = HashingEmbedder(dim=engine.embedder.dim) if model.startswith("hashing") else E5Embedder()
+    embedder.embed_queries(["warm"])
+    spent: dict[str, float] = defaultdict(float)
+    embedder.embed_queries = timed(spent, "embed", embedder.embed_queries)  # type: ignore[method-assign]
+    engine.questions = QuestionVectors(embedder)
+    search = engine.search
+    engine.search = timed(spent, "search + ranking", search)
+    asker = Asker("bench", "u1", "Bench", "c1")
+    per_stage: dict[str, list[float]] = defaultdict(list)
+    words = []
+    try:
+        for question in questions:
+            spent.clear()
+            started = time.perf_counter()
+            render_answer(app.service.ask(question, asker, record=False).answer)
+            total = time.perf_counter() - started
+            per_stage["embed"].append(spent["embed"])
+            per_stage["search + ranking"].append(spent["search + ranking"])
+            per_stage["compose"].append(total - spent["embed"] - spent["search + ranking"])
+            per_stage["ask"].append(total)
+            words.append(len(question.split()))
+    finally:
+        engine.search = search
+    rows = [{"stage": stage, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
+             "share": round(sum(times) / sum(per_stage["ask"]), 3)} for stage, times in per_stage.items()]
+    return {"lessons": len(engine.meta), "questions": len(questions), "words_median": int(np.median(words)),
+            "stages": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=300, help="the corpus's first N questions")
+    parser.add_argument("--ask", type=Path, help="measure whole answers to this file's questions")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     _, _, questions, qvectors = load(args.corpus)
     questions, qvectors = questions[:args.questions], qvectors[:args.questions]
+    model = json.loads((args.corpus / "corpus.json").read_text())["embedder"]
     with tempfile.TemporaryDirectory() as tmp:
         app = build(args.corpus, Path(tmp))
         try:
-            measure(app, questions[:20], qvectors[:20])  # warm
-            result = measure(app, questions, qvectors)
+            if args.ask:
+                asked = [str(json.loads(line)["query"]) for line in args.ask.read_text(encoding="utf-8").splitlines()
+                         if line.strip()][:args.questions]
+                measure_asks(app, asked[:10], model)  # warm
+                result = measure_asks(app, asked[10:], model)
+            else:
+                measure(app, questions[:20], qvectors[:20])  # warm
+                result = measure(app, questions, qvectors)
         finally:
             app.close()
     print(f"{result['lessons']:,} lessons, {result['questions']} questions")

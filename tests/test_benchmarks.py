@@ -139,3 +139,10 @@ def test_search_stage_benchmark_splits_search_time_into_its_stages(tmp_path):
     assert stages["search + ranking"]["p50_ms"] > 0 and all(0 <= row["share"] <= 1 for row in stages.values())
     assert abs(sum(row["share"] for name, row in stages.items() if name != "search + ranking") - 1) < 0.01
     assert "search + ranking" in printed
+    asked = tmp_path / "asks.json"
+    printed = run("search_stages.py", "--corpus", str(corpus), "--questions", "14", "--json", str(asked),
+                  "--ask", str(EVAL / "rijksoverheid-vac-dev.jsonl"))
+    report = json.loads(asked.read_text())
+    stages = {row["stage"]: row for row in report["stages"]}
+    assert report["questions"] == 4 and set(stages) == {"embed", "search + ranking", "compose", "ask"}
+    assert stages["ask"]["p50_ms"] >= stages["search + ranking"]["p50_ms"] > 0 and stages["embed"]["p50_ms"] > 0
