@@ -14,7 +14,7 @@ With `--ask FILE` it measures whole answers instead, for that file's questions (
 `service.ask` does; stages embed, search + ranking and compose.
 
     python benchmarks/search_stages.py --corpus /tmp/leerkring-bench/corpus-e5-100000 \
-        --ask ../shared/eval/rijksoverheid-vac-dev.jsonl --json docs/benchmarks/ask-chat-100k.json
+        --ask ../shared/eval/rijksoverheid-vac-dev.jsonl --words 8-25 --json docs/benchmarks/ask-chat-100k.json
 """
 
 from __future__ import annotations
@@ -127,9 +127,9 @@ def measure_asks(app: Any, questions: list[str], model: str) -> dict[str, Any]:
             started = time.perf_counter()
             render_answer(app.service.ask(question, asker, record=False).answer)
             total = time.perf_counter() - started
-            per_stage["embed"].append(spent["embed"])
-            per_stage["search + ranking"].append(spent["search + ranking"])
-            per_stage["compose"].append(total - spent["embed"] - spent["search + ranking"])
+            per_stage["embed"].append(spent["embed"])  # the search embeds the question itself
+            per_stage["search + ranking"].append(spent["search + ranking"] - spent["embed"])
+            per_stage["compose"].append(total - spent["search + ranking"])
             per_stage["ask"].append(total)
             words.append(len(question.split()))
     finally:
@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--questions", type=int, default=300, help="the corpus's first N questions")
     parser.add_argument("--ask", type=Path, help="measure whole answers to this file's questions")
+    parser.add_argument("--words", default="", help="with --ask: only questions of MIN-MAX words (8-25: chat-length)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     _, _, questions, qvectors = load(args.corpus)
@@ -154,8 +155,10 @@ def main() -> None:
         app = build(args.corpus, Path(tmp))
         try:
             if args.ask:
-                asked = [str(json.loads(line)["query"]) for line in args.ask.read_text(encoding="utf-8").splitlines()
-                         if line.strip()][:args.questions]
+                least, most = (int(x) for x in args.words.split("-")) if args.words else (0, 10**6)
+                asked = [q for q in (str(json.loads(line)["query"]) for line in
+                                     args.ask.read_text(encoding="utf-8").splitlines() if line.strip())
+                         if least <= len(q.split()) <= most][:args.questions]
                 measure_asks(app, asked[:10], model)  # warm
                 result = measure_asks(app, asked[10:], model)
             else:

@@ -141,8 +141,9 @@ def test_search_stage_benchmark_splits_search_time_into_its_stages(tmp_path):
     assert "search + ranking" in printed
     asked = tmp_path / "asks.json"
     printed = run("search_stages.py", "--corpus", str(corpus), "--questions", "14", "--json", str(asked),
-                  "--ask", str(EVAL / "rijksoverheid-vac-dev.jsonl"))
+                  "--ask", str(EVAL / "rijksoverheid-vac-dev.jsonl"), "--words", "8-25")
     report = json.loads(asked.read_text())
     stages = {row["stage"]: row for row in report["stages"]}
     assert report["questions"] == 4 and set(stages) == {"embed", "search + ranking", "compose", "ask"}
+    assert 8 <= report["words_median"] <= 25
     assert stages["ask"]["p50_ms"] >= stages["search + ranking"]["p50_ms"] > 0 and stages["embed"]["p50_ms"] > 0
