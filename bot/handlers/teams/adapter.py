@@ -349,8 +349,8 @@ class TeamsAdapter(TeamsInteractions):
             found = self._person(user_id)
         return (found.address if found and found.address else self.default_service_url).rstrip("/")
 
-    def _names(self) -> dict[str, str]:
-        return {user_id: ref.name for user_id, ref in self._people.items()}
+    def _name_of(self, user_id: str) -> str:
+        return self.person(user_id).name
 
     def _with_mentions(self, text: str) -> dict[str, str]:
         """The people `text` mentions with `<at>name</at>`, by id (they get a mention entity)."""
@@ -417,11 +417,9 @@ class TeamsAdapter(TeamsInteractions):
             self._direct(user_id, activity)
 
     def _answer_activity(self, answer: Answer, hits: list[Hit], reader: str, workspace: str) -> dict[str, Any]:
-        contacts = Contacts(workspace, self._names())
+        contacts = Contacts(workspace, self._name_of, self._by_name)
         content, summary = answer_card(answer, hits, contacts, can_introduce=self.core.service.introducible(
             hits, PLATFORM, reader))
-        for user_id, name in contacts.mentions.items():
-            self._by_name.setdefault(name.lower(), user_id)
         return self._message(content=content, summary=summary)
 
     def post_answer(self, place: Place, answer: Answer, hits: list[Hit], asker: Asker, key: str) -> None:
@@ -469,11 +467,7 @@ class TeamsAdapter(TeamsInteractions):
         return f"<at>{name}</at>"
 
     def contact_markup(self, lesson: Lesson, lang: str) -> str:
-        contacts = Contacts("", self._names())
-        text = contacts.text(lesson, lang)
-        for user_id, name in contacts.mentions.items():
-            self._by_name.setdefault(name.lower(), user_id)
-        return text
+        return Contacts("", self._name_of, self._by_name).text(lesson, lang)
 
     def upload_image(self, user_id: str, path: Path, title: str) -> None:
         """A picture in the personal chat, inline as a base64 image (the bytes exist only here), kept small."""

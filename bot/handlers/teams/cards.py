@@ -8,6 +8,7 @@ message activity whose `value` is the button's data (`{"leerkring": <action>, ..
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.capture import snippet
@@ -89,11 +90,13 @@ def attachment(content: dict[str, Any]) -> dict[str, Any]:
 
 class Contacts:
     """How a card names contacts: a mention for someone on Teams in the reader's organisation, otherwise
-    their name (with their municipality when they work elsewhere). Collects the mentions it wrote."""
+    their name (with their municipality when they work elsewhere). Collects the mentions it wrote, and notes
+    each mentioned name in `mentionable` (name, lower case -> user id) so the message can carry its entity."""
 
-    def __init__(self, home: str, names: dict[str, str]) -> None:
+    def __init__(self, home: str, name_of: Callable[[str], str], mentionable: dict[str, str]) -> None:
         self.home = home
-        self.names = names  # Teams user id -> display name, for the contacts the bot has seen
+        self.name_of = name_of  # a Teams user id's display name, as the bot has seen it
+        self.mentionable = mentionable
         self.mentions: dict[str, str] = {}
 
     def text(self, lesson: Lesson, lang: str) -> str:
@@ -101,9 +104,11 @@ class Contacts:
         if contact is None or not (contact.user_id or contact.name):
             return t("answer.no_contact", lang)
         elsewhere = bool(self.home and lesson.source.workspace and lesson.source.workspace != self.home)
-        name = contact.name or self.names.get(contact.user_id, "") or contact.user_id
+        name = contact.name or (self.name_of(contact.user_id) if contact.platform == "teams" else "") or \
+            contact.user_id
         if contact.platform == "teams" and contact.user_id and not elsewhere:
             self.mentions[contact.user_id] = name
+            self.mentionable.setdefault(name.lower(), contact.user_id)
             return f"<at>{name}</at>" + inactive_note(lesson, lang)
         if contact.platform == "teams":
             place = f" ({escape(lesson.municipality)})" if lesson.municipality else ""
