@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -47,6 +48,22 @@ SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved aft
 # and an English question about a Dutch lesson gets "nog geen les". A lesson in the other language is judged
 # with the unrelated pairs' gap added to its cosine, so off-topic questions stay where they were.
 CROSS_LANGUAGE_OFFSET = 0.035
+# From this many lessons the two word lists are searched in a second thread while the calling thread scans
+# the vectors: FAISS and SciPy's sparse products let go of the interpreter lock, so on two cores the two
+# halves of a search overlap (benchmarks/search_stages.py). Below it, handing work over costs more than it saves.
+PARALLEL_FROM = 5000
+_word_pool: ThreadPoolExecutor | None = None
+_word_pool_lock = threading.Lock()
+
+
+def _words_thread() -> ThreadPoolExecutor:
+    """The one thread of the process that searches word lists beside a dense scan (searches of one engine
+    never overlap: they hold its lock)."""
+    global _word_pool
+    with _word_pool_lock:
+        if _word_pool is None:
+            _word_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leerkring-words")
+        return _word_pool
 
 
 class SearchEngine:
@@ -389,6 +406,26 @@ class SearchEngine:
         meta = self.meta.get(doc)
         return cosine + self.cross_language_offset if meta is not None and meta.language != language else cosine
 
+    def _word_lists(self, terms: list[str], allowed: Collection[int] | None
+                    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        return (self.lexical.search(terms, CANDIDATES, allowed),
+                self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed))
+
+    def _retrieve(self, vectors: list[np.ndarray], terms: list[str], allowed: Collection[int] | None,
+                  language: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]], list[tuple[int, float]]]:
+        """The three candidate lists (dense, words, 4-grams). On a large base the word lists are searched in
+        the words thread while this one scans the vectors; the caller holds the lock throughout, so the
+        indexes do not change underneath either."""
+        words: Future[tuple[list[tuple[int, float]], list[tuple[int, float]]]] | None = None
+        if len(self.meta) >= PARALLEL_FROM:
+            words = _words_thread().submit(self._word_lists, terms, allowed)
+        try:
+            dense = self._dense_search(vectors, allowed, language)
+        finally:
+            lists = words.result() if words is not None else None
+        lexical, ngram = lists if lists is not None else self._word_lists(terms, allowed)
+        return dense, lexical, ngram
+
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,
                query_vector: np.ndarray | None = None, prefer: tuple[str, str] | None = None) -> SearchResult:
@@ -418,9 +455,7 @@ class SearchEngine:
                 allowed = self._passing(filters)
                 if not allowed:
                     return SearchResult()
-            dense = self._dense_search(vectors, allowed, language)
-            lexical = self.lexical.search(terms, CANDIDATES, allowed)
-            ngram = self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed)
+            dense, lexical, ngram = self._retrieve(vectors, terms, allowed, language)
             if exclude is not None:
                 dense, lexical, ngram = self._without_hidden(exclude, dense, lexical, ngram)
             if not dense and not lexical and not ngram:
