@@ -200,3 +200,59 @@ def test_bm25_reads_an_index_saved_in_the_first_format():
     for terms in (["jongeren"], ["wijkbudget", "stemmen"]):
         assert [d for d, _ in old.search(terms)] == [d for d, _ in fresh.search(terms)]
         assert [round(s, 4) for _, s in old.search(terms)] == [round(s, 4) for _, s in fresh.search(terms)]
+
+
+def test_text_snapshot_is_mapped_from_its_file_and_reads_the_earlier_blob(tmp_path):
+    """The word matrices of a saved text side are used where they lie in the file (memory-mapped, read-only),
+    rank as the index that was saved, and a text side saved as one .npz blob still loads."""
+    import io
+    import json
+    import random
+    import zlib
+
+    from bot.search import snapshot
+    from bot.search.meta import dump_meta
+
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(300)]
+    lexical, ngrams = BM25Index(), BM25Index(levels=COARSE)
+    for doc in range(1, 3000):
+        words = rng.choices(vocab, k=rng.randint(3, 30))
+        lexical.add(doc, words)
+        ngrams.add(doc, char_ngrams(words))
+    lexical.search(["w1"])
+    for doc in range(3000, 3020):  # fresh beside the matrix when saved
+        lexical.add(doc, rng.choices(vocab, k=8))
+    snapshot.save_text(tmp_path, "model", 7, lexical, ngrams, {})
+    loaded = snapshot.load_text(tmp_path, "model", 7)
+    assert loaded is not None
+    mapped, mapped_ngrams, _ = loaded
+    assert all(_in_file(a) and not a.flags.writeable for a in (mapped._tf.data, mapped._tf.indices, mapped._tf.indptr))
+    for _ in range(50):
+        terms = rng.sample(vocab, 4)
+        assert mapped.search(terms, 10) == lexical.search(terms, 10)
+        assert mapped_ngrams.search(char_ngrams(terms), 10) == ngrams.search(char_ngrams(terms), 10)
+    mapped.add(1, ["nieuw"])  # a mapped index still takes changes (beside the file)
+    mapped.remove(2)
+    assert mapped.search(["nieuw"])[0][0] == 1 and 2 not in dict(mapped.search(["w1"], 3000))
+    assert snapshot.load_text(tmp_path, "model", 8) is None  # another revision: rebuilt instead
+
+    data_path, manifest_path = snapshot.paths(tmp_path, "model")
+    data_path.unlink()
+    buffer = io.BytesIO()
+    np.savez(buffer, lexical=np.frombuffer(lexical.to_bytes(), dtype=np.uint8),
+             ngrams=np.frombuffer(ngrams.to_bytes(), dtype=np.uint8), meta=np.frombuffer(dump_meta({}), dtype=np.uint8))
+    (tmp_path / "text-model.npz").write_bytes(buffer.getvalue())
+    manifest_path.write_text(json.dumps({"revision": 7, "count": 0, "crc32": zlib.crc32(buffer.getvalue())}))
+    earlier = snapshot.load_text(tmp_path, "model", 7)
+    assert earlier is not None and earlier[0].search(["w5", "w9"], 10) == lexical.search(["w5", "w9"], 10)
+    snapshot.save_text(tmp_path, "model", 8, *earlier)  # the next save writes the mapped layout
+    assert data_path.exists() and not (tmp_path / "text-model.npz").exists()
+
+
+def _in_file(array: np.ndarray) -> bool:
+    """Whether an array's memory is a memory-mapped file (through however many views)."""
+    base = array
+    while base is not None and not isinstance(base, np.memmap):
+        base = base.base
+    return base is not None

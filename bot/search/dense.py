@@ -24,7 +24,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -275,11 +275,14 @@ def file_slug(embedder_id: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", embedder_id)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None:
+    """Write `data` (bytes, or pieces written one after another) to `path` so that a reader finds either the
+    old file or the whole new one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in ((data,) if isinstance(data, bytes) else data):
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

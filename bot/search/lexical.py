@@ -9,7 +9,8 @@ a term's count is recovered from its weight and the lesson's norm when the matri
 added since the build sit in a small matrix of their own and are scored the same way; a removed lesson is
 masked at once and leaves the matrix at the next build, which happens once enough lessons have changed, so a
 capture never waits for it.
-Saving writes the matrix as it is; loading reads it straight back.
+Saving writes the matrix as it is; loading takes it as it lies in the file (memory-mapped by the snapshot),
+so a restarted process reads only the columns its questions ask for.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import io
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -246,10 +247,11 @@ class BM25Index:
         return [float(x) / total for x in held.astype(np.float64) @ idf]
 
     # -- persistence -----------------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """The index as one .npz blob: the matrix as it is (its columns, rows, weights and norms) and the
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as named arrays: the matrix as it is (its columns, rows, weights and norms) and the
         counts of the lessons added since it was built. Only lessons still current and the terms some lesson
-        still holds are written: a deleted or erased lesson's words do not stay in the saved file."""
+        still holds are written: a deleted or erased lesson's words do not stay in the saved file. The
+        matrix's two index arrays share one integer type, so a memory-mapped copy is used as it lies."""
         if len(self._fresh) > REBUILD_AFTER:  # many added (a first indexing): saved as the matrix they make
             self._rebuild()
         self._settle()
@@ -258,16 +260,26 @@ class BM25Index:
         renumber = np.full(max(len(terms), 1), -1, dtype=np.int32)
         renumber[live] = np.arange(len(live), dtype=np.int32)
         kept = np.flatnonzero(self._alive)
-        built = self._tf[kept, :][:, live[live < self._tf.shape[1]]] if len(kept) else \
-            sparse.csc_matrix((0, 0), dtype=self._steps)
+        built = self._tf
+        if len(kept) < built.shape[0]:
+            built = built[kept, :] if len(kept) else sparse.csc_matrix((0, 0), dtype=self._steps)
+        if len(live) < built.shape[1] or built.shape[1] > len(terms):
+            built = built[:, live[live < built.shape[1]]]
         ids, sizes, cols, counts = self._fresh_arrays()
+        index_type = np.int32 if built.nnz < 2**31 else np.int64
+        return {"format": np.asarray([2]), "rows": self._rows[kept], "lengths": self._lengths[kept].astype(np.int64),
+                "norms": self._norms[kept], "indptr": built.indptr.astype(index_type, copy=False),
+                "indices": built.indices.astype(index_type, copy=False),
+                "steps": built.data.astype(self._steps, copy=False),
+                "fresh_ids": ids, "fresh_sizes": sizes, "fresh_cols": renumber[cols] if len(cols) else cols,
+                "fresh_counts": counts,
+                "terms": np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
+                "params": np.asarray([self.k1, self.b, self.levels])}
+
+    def to_bytes(self) -> bytes:
+        """`arrays` as one .npz blob."""
         buffer = io.BytesIO()
-        np.savez(buffer, format=np.asarray([2]), rows=self._rows[kept], lengths=self._lengths[kept].astype(np.int64),
-                 norms=self._norms[kept], indptr=built.indptr.astype(np.int64),
-                 indices=built.indices.astype(np.int32), steps=built.data.astype(self._steps),
-                 fresh_ids=ids, fresh_sizes=sizes, fresh_cols=renumber[cols] if len(cols) else cols,
-                 fresh_counts=counts, terms=np.frombuffer("\n".join(terms[i] for i in live).encode(), dtype=np.uint8),
-                 params=np.asarray([self.k1, self.b, self.levels]))
+        np.savez(buffer, **self.arrays())  # type: ignore[arg-type]
         return buffer.getvalue()
 
     def with_levels(self, levels: int) -> BM25Index:
@@ -284,29 +296,44 @@ class BM25Index:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BM25Index:
-        """The saved matrix read straight back (no per-lesson work, no weighting), with the fresh lessons."""
+        """An index saved by `to_bytes` (or as every lesson's counts, the first format)."""
         with np.load(io.BytesIO(data)) as saved:
-            params = saved["params"].tolist()  # k1, b and, since 8-bit steps, the levels
-            index = cls(params[0], params[1], int(params[2]) if len(params) > 2 else LEVELS)
-            terms = saved["terms"].tobytes().decode()
-            index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
-            if "format" not in saved.files:  # the first format: every lesson's counts
+            if "format" not in saved.files:
+                params = saved["params"].tolist()
+                index = cls(params[0], params[1])
+                terms = saved["terms"].tobytes().decode()
+                index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
                 return index._from_counts(saved["ids"], saved["sizes"], saved["cols"], saved["counts"],
                                           saved["lengths"])
-            arrays = {name: saved[name] for name in saved.files}
+            return cls.from_arrays({name: saved[name] for name in saved.files})
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> BM25Index:
+        """The saved matrix taken as it is (no per-lesson work, no weighting), with the fresh lessons. Its
+        weights and index arrays are used where they lie, so a memory-mapped file is read only where
+        questions look (the columns of their terms); the small per-lesson arrays are copied."""
+        params = np.asarray(arrays["params"]).tolist()  # k1, b and, since 8-bit steps, the levels
+        index = cls(params[0], params[1], int(params[2]) if len(params) > 2 else LEVELS)
+        terms = np.asarray(arrays["terms"]).tobytes().decode()
+        index._columns = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
         width = len(index._columns)
-        index._rows, index._norms = arrays["rows"].astype(np.int64), arrays["norms"].astype(np.float32)
-        index._lengths = arrays["lengths"].astype(np.float32)
-        indptr = arrays["indptr"]
-        index._tf = sparse.csc_matrix((arrays["steps"], arrays["indices"], indptr),
-                                      shape=(len(index._rows), len(indptr) - 1))
+        index._rows = np.array(arrays["rows"], dtype=np.int64)
+        index._norms = np.array(arrays["norms"], dtype=np.float32)
+        lengths = np.asarray(arrays["lengths"])
+        index._lengths = lengths.astype(np.float32)
+        indptr, indices = arrays["indptr"], arrays["indices"]
+        if indptr.dtype != indices.dtype:  # written before the two shared a type
+            indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
+        index._tf = sparse.csc_matrix((arrays["steps"], indices, indptr),
+                                      shape=(len(index._rows), len(indptr) - 1), copy=False)
         index._alive = np.ones(len(index._rows), dtype=bool)
         index._df = np.zeros(max(1024, width), dtype=np.int32)
         index._df[:len(indptr) - 1] = np.diff(indptr)
-        index._count, index._total_len = len(index._rows), int(arrays["lengths"].sum())
-        bounds = np.cumsum(arrays["fresh_sizes"])[:-1]
-        fresh = zip(arrays["fresh_ids"].tolist(), np.split(arrays["fresh_cols"], bounds),
-                    np.split(arrays["fresh_counts"], bounds), strict=True) if len(arrays["fresh_ids"]) else ()
+        index._count, index._total_len = len(index._rows), int(lengths.sum())
+        fresh_ids, fresh_sizes = np.asarray(arrays["fresh_ids"]), np.asarray(arrays["fresh_sizes"])
+        bounds = np.cumsum(fresh_sizes)[:-1]
+        fresh = zip(fresh_ids.tolist(), np.split(np.asarray(arrays["fresh_cols"]), bounds),
+                    np.split(np.asarray(arrays["fresh_counts"]), bounds), strict=True) if len(fresh_ids) else ()
         for doc, cols, counts in fresh:
             index._fresh[int(doc)] = (cols.astype(np.int32), counts.astype(np.uint16))
             index._df[cols] += 1
