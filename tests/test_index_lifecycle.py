@@ -153,3 +153,33 @@ def test_restart_loads_the_saved_text_index_instead_of_reading_every_lesson(sett
     found_by_word = [s for s in third.engine.search("wijkbudget").ranked if s.lexical_rank is not None]
     assert len(found_by_word) == 2 and len(third.engine.meta) == 3
     third.close()
+
+
+def test_word_matrices_built_in_memory_are_read_from_the_saved_file_afterwards(settings, monkeypatch):
+    """Once the word matrices are built (many lessons at once), a save leaves them for the file it wrote:
+    the process reads them from there, and every answer stays as it was, before and after more changes."""
+    from bot.search import lexical
+
+    monkeypatch.setattr(lexical, "REBUILD_AFTER", 3)
+    app = bootstrap(settings, embedder=HashingEmbedder())
+    for n, text in enumerate(["Burgerberaad over de energietransitie. #burgerberaad",
+                              "Jongerenraad adviseert over het wijkbudget. #jeugd",
+                              "Wijkbudget voor ouderen in Deventer. #ouderen",
+                              "Buurtpreventie met bewoners in drie wijken. #veiligheid",
+                              "Energiecoaches bij huishoudens met een laag inkomen. #energiearmoede"]):
+        capture(app.service, text, message_id=f"m{n}")
+    questions = ["jongerenraad wijkbudget", "energie bewoners", "ouderen in de wijk"]
+
+    def answers() -> list[list[tuple[int, float]]]:
+        return [[(s.lesson_id, round(s.score, 6)) for s in app.engine.search(q).ranked] for q in questions]
+
+    app.engine.lexical._rebuild()
+    app.engine.ngrams._rebuild()
+    before = answers()
+    assert app.engine.lexical.in_memory and app.engine.ngrams.in_memory
+    app.engine.save()
+    assert not app.engine.lexical.in_memory and not app.engine.ngrams.in_memory
+    assert answers() == before
+    capture(app.service, "Wijkbudget met een jongerenpanel in Zwolle. #jeugd", message_id="m9")
+    assert app.service.ask("jongerenpanel wijkbudget", asker()).answer.hits[0].lesson.text.startswith("Wijkbudget met")
+    app.close()

@@ -236,6 +236,7 @@ def test_text_snapshot_is_mapped_from_its_file_and_reads_the_earlier_blob(tmp_pa
     mapped.remove(2)
     assert mapped.search(["nieuw"])[0][0] == 1 and 2 not in dict(mapped.search(["w1"], 3000))
     assert snapshot.load_text(tmp_path, "model", 8) is None  # another revision: rebuilt instead
+    assert lexical.in_memory and not mapped.in_memory
 
     data_path, manifest_path = snapshot.paths(tmp_path, "model")
     data_path.unlink()

@@ -31,7 +31,7 @@ from bot.search.lexical import COARSE, BM25Index
 from bot.search.meta import LessonMeta, similarity_bonus
 from bot.search.question_vectors import QuestionVectors
 from bot.search.results import Scored, SearchResult
-from bot.search.snapshot import load_text, save_text
+from bot.search.snapshot import load_text, map_words, save_text
 from bot.search.text import char_ngrams, tokenize
 from bot.storage.repository import Repository
 
@@ -177,6 +177,10 @@ class SearchEngine:
         with self._lock:
             self.dense.save(self.index_dir, self.embedder.id, self.revision)
             save_text(self.index_dir, self.embedder.id, self.revision, self.lexical, self.ngrams, self.meta)
+            if self.lexical.in_memory or self.ngrams.in_memory:  # built here: from now on read from the file
+                mapped = map_words(self.index_dir, self.embedder.id)
+                if mapped is not None:
+                    self.lexical, self.ngrams = mapped
             self._unsaved = 0
             self._saved_at = time.monotonic()
 

@@ -246,6 +246,15 @@ class BM25Index:
                 held[n] = np.isin(cols, entry[0])
         return [float(x) / total for x in held.astype(np.float64) @ idf]
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the built matrix lives in this process's memory (built or rebuilt here), rather than in a
+        memory-mapped file."""
+        base = self._tf.data
+        while base is not None and not isinstance(base, np.memmap):
+            base = base.base
+        return base is None and self._tf.nnz > 0
+
     # -- persistence -----------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """The index as named arrays: the matrix as it is (its columns, rows, weights and norms) and the

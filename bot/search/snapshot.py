@@ -14,6 +14,7 @@ import json
 import logging
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,19 +85,35 @@ def load_text(directory: Path, embedder_id: str, revision: int
         if data_path.stat().st_size != manifest["bytes"] or _crc32(data_path) != manifest["crc32"]:
             log.warning("saved text index %s does not match its manifest: rebuilding it", data_path)
             return None
-        raw = np.memmap(data_path, dtype=np.uint8, mode="r")
-        arrays = {}
-        for entry in manifest["arrays"]:
-            dtype = np.dtype(entry["dtype"])
-            size = int(np.prod(entry["shape"], dtype=np.int64)) * dtype.itemsize
-            arrays[entry["name"]] = raw[entry["offset"]:entry["offset"] + size].view(dtype).reshape(entry["shape"])
-        part = {name: {key.split(".", 1)[1]: array for key, array in arrays.items() if key.startswith(name + ".")}
-                for name in ("lexical", "ngrams")}
-        return (BM25Index.from_arrays(part["lexical"]), BM25Index.from_arrays(part["ngrams"]),
-                load_meta(arrays["meta"].tobytes()))
+        lexical, ngrams, arrays = _mapped(data_path, manifest)
+        return lexical, ngrams, load_meta(arrays["meta"].tobytes())
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("saved text index %s could not be read (%s): rebuilding it", data_path, exc)
         return None
+
+
+def map_words(directory: Path, embedder_id: str) -> tuple[BM25Index, BM25Index] | None:
+    """The two word indexes of the text side just saved, mapped from its file (no checksum: this process
+    wrote it), so that a matrix rebuilt in memory leaves it for the file."""
+    data_path, manifest_path = paths(directory, embedder_id)
+    try:
+        lexical, ngrams, _ = _mapped(data_path, json.loads(manifest_path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("saved text index %s could not be mapped (%s)", data_path, exc)
+        return None
+    return lexical, ngrams
+
+
+def _mapped(path: Path, manifest: dict[str, Any]) -> tuple[BM25Index, BM25Index, dict[str, np.ndarray]]:
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    arrays = {}
+    for entry in manifest["arrays"]:
+        dtype = np.dtype(entry["dtype"])
+        size = int(np.prod(entry["shape"], dtype=np.int64)) * dtype.itemsize
+        arrays[entry["name"]] = raw[entry["offset"]:entry["offset"] + size].view(dtype).reshape(entry["shape"])
+    part = {name: {key.split(".", 1)[1]: array for key, array in arrays.items() if key.startswith(name + ".")}
+            for name in ("lexical", "ngrams")}
+    return BM25Index.from_arrays(part["lexical"]), BM25Index.from_arrays(part["ngrams"]), arrays
 
 
 def _crc32(path: Path) -> int:
