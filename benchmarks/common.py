@@ -43,6 +43,19 @@ def rss_mb() -> float:
     return 0.0
 
 
+def rss_parts_mb() -> dict[str, float]:
+    """The resident set split as the kernel counts it: the process's own memory (anonymous) and pages of
+    files it has mapped (the memory-mapped indexes, the model, libraries), which the kernel can drop again."""
+    parts = {"RssAnon:": "anon", "RssFile:": "file", "RssShmem:": "shmem"}
+    found = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key = line.split()[0] if line.strip() else ""
+            if key in parts:
+                found[parts[key]] = round(int(line.split()[1]) / 1024)
+    return found
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

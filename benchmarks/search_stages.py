@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import machine, pct, rss_mb, table, write_json
+from common import machine, pct, rss_mb, rss_parts_mb, table, write_json
 from corpus import load
 
 from bot.bootstrap import bootstrap
@@ -63,7 +63,8 @@ def build(corpus: Path, work: Path) -> tuple[Any, dict[str, Any]]:
         app = bootstrap(settings, embedder=embedder)
         app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
         return app, {"restarted": True, "load_seconds": round(time.perf_counter() - started, 2),
-                     "rss_mb_before": round(before), "rss_mb_loaded": round(rss_mb())}
+                     "rss_mb_before": round(before), "rss_mb_loaded": round(rss_mb()),
+                     "rss_parts_loaded": rss_parts_mb()}
     started = time.perf_counter()
     app = bootstrap(settings, embedder=embedder, start_index=False)
     import_file(app.repo, corpus / "lessons.jsonl", platform="bench")
@@ -80,7 +81,7 @@ def build(corpus: Path, work: Path) -> tuple[Any, dict[str, Any]]:
     app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
     app.engine.save()
     return app, {"restarted": False, "load_seconds": round(time.perf_counter() - started, 2),
-                 "rss_mb_loaded": round(rss_mb())}
+                 "rss_mb_loaded": round(rss_mb()), "rss_parts_loaded": rss_parts_mb()}
 
 
 def timed(spent: dict[str, float], stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -194,12 +195,13 @@ def main() -> None:
                         result["serial"] = measure(app, questions, qvectors)["stages"]
                     finally:
                         engine_module.PARALLEL_FROM = parallel_from
-            result.update(loading, rss_mb_after=round(rss_mb()))
+            result.update(loading, rss_mb_after=round(rss_mb()), rss_parts_after=rss_parts_mb())
         finally:
             app.close()
     print(f"{result['lessons']:,} lessons, {result['questions']} questions; "
           f"{'loaded' if loading['restarted'] else 'built'} in {loading['load_seconds']} s, "
-          f"RSS {loading['rss_mb_loaded']} MB after loading, {result['rss_mb_after']} MB after the questions")
+          f"RSS {loading['rss_mb_loaded']} MB after loading {loading['rss_parts_loaded']}, "
+          f"{result['rss_mb_after']} MB after the questions {result['rss_parts_after']}")
     print(table(result["stages"], ["stage", "p50_ms", "p99_ms", "share"]))
     if "serial" in result:
         print("every list in the calling thread, one after another:")
