@@ -12,9 +12,11 @@ from bot.model import Filters, Lesson, Outcome, Visibility
 from bot.municipalities import normalise_name, registry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LessonMeta:
-    """What filters and visibility need, kept in memory for every indexed lesson."""
+    """What filters and visibility need, kept in memory for every indexed lesson (in slots, without an
+    attribute dict each: with its date and its place in the engine's table about 450 bytes a lesson, 500
+    without)."""
 
     municipality_code: str
     municipality: str
