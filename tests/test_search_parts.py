@@ -257,3 +257,16 @@ def _in_file(array: np.ndarray) -> bool:
     while base is not None and not isinstance(base, np.memmap):
         base = base.base
     return base is not None
+
+
+def test_bm25_keeps_the_k_best_scores_ties_to_the_lower_id():
+    """The short cut that sorts only the scores above a sampled bar gives the k best of all, exactly."""
+    from bot.search.lexical import _best
+
+    rng = np.random.default_rng(3)
+    for n, k, zeros in ((50, 10, 0.0), (5000, 20, 0.0), (5000, 200, 0.9), (100_000, 200, 0.5), (3000, 200, 0.99)):
+        scores = np.round(rng.random(n) * 20).astype(np.float32)  # many ties
+        scores[rng.random(n) < zeros] = 0.0
+        ids = rng.permutation(n * 3)[:n].astype(np.int64)
+        order = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], ids[i]))[:k]
+        assert _best(scores, ids, k).tolist() == order
