@@ -101,7 +101,8 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
     engine.lexical.search = timed(spent, "words", engine.lexical.search)
     engine.ngrams.search = timed(spent, "4-grams", engine.ngrams.search)
     engine.lexical.coverages = timed(spent, "coverage", engine.lexical.coverages)
-    engine._retrieve = timed(spent, "retrieval", engine._retrieve)
+    if hasattr(engine, "_retrieve"):  # (an engine older than the parallel lists: "rest" holds them)
+        engine._retrieve = timed(spent, "retrieval", engine._retrieve)
     original_fuse = engine_module.fuse
     engine_module.fuse = timed(spent, "fusion", original_fuse)  # type: ignore[assignment]
     per_stage: dict[str, list[float]] = defaultdict(list)
