@@ -101,11 +101,50 @@ def quality_plot(directory: Path) -> None:
     plt.close(fig)
 
 
+WHOLE_BOT = [("100,000\nbefore", "search-stages-100k-parallel-before.json"),
+             ("100,000\nafter", "search-stages-100k-parallel-after.json"),
+             ("1,000,000", "search-stages-1m.json")]
+
+
+def whole_bot_plot(directory: Path) -> None:
+    """The whole bot restarted on a saved base (search_stages.py --work): search + ranking p50 / p99 and the
+    resident memory after loading, the process's own and mapped file pages apart."""
+    runs = [(label, json.loads((directory / name).read_text())) for label, name in WHOLE_BOT
+            if (directory / name).exists()]
+    if not runs:
+        return
+    fig, (speed, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    x = range(len(runs))
+    totals = [{row["stage"]: row for row in run["stages"]}["search + ranking"] for _, run in runs]
+    speed.bar([i - 0.2 for i in x], [t["p50_ms"] for t in totals], width=0.4, label="p50", color=COLOURS["leerkring"])
+    speed.bar([i + 0.2 for i in x], [t["p99_ms"] for t in totals], width=0.4, label="p99", color="#dddddd",
+              edgecolor="#777")
+    speed.axhline(8, color="#d9822b", linestyle="--", linewidth=1, label="target p50 at 100k")
+    speed.axhline(40, color="#4a6fa5", linestyle=":", linewidth=1, label="target p99 at 1M")
+    speed.set_xticks(list(x), [label for label, _ in runs])
+    speed.set_ylabel("ms per question (long questions, embedding apart)")
+    speed.set_title("Search + ranking, whole bot restarted")
+    speed.legend(fontsize=8)
+    own = [run.get("rss_parts_loaded", {}).get("anon", run.get("rss_mb_loaded", 0)) for _, run in runs]
+    mapped = [run.get("rss_parts_loaded", {}).get("file", 0) for _, run in runs]
+    memory.bar(list(x), own, color=COLOURS["leerkring"], label="own memory")
+    memory.bar(list(x), mapped, bottom=own, color=COLOURS["leerkring-dense"], label="mapped file pages")
+    memory.axhline(1536, color="#d9822b", linestyle="--", linewidth=1, label="target at 1M (1.5 GB)")
+    memory.set_xticks(list(x), [label for label, _ in runs])
+    memory.set_ylabel("resident memory after loading (MB)")
+    memory.set_title("Memory, e5 model included")
+    memory.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(directory / "whole-bot.png", dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/benchmarks")
     latency_plot(directory)
     memory_plot(directory)
     quality_plot(directory)
+    whole_bot_plot(directory)
     print(f"figures written to {directory}")
 
 

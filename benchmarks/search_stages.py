@@ -42,7 +42,7 @@ from bot.config import Settings
 from bot.importer import import_file
 from bot.model import Asker
 from bot.search import engine as engine_module
-from bot.search.embedder import HashingEmbedder
+from bot.search.embedder import Embedder, HashingEmbedder
 from bot.storage.repository import content_hash
 
 STAGES = ("dense", "words", "4-grams", "retrieval", "fusion", "coverage")
@@ -51,9 +51,19 @@ STAGES = ("dense", "words", "4-grams", "retrieval", "fusion", "coverage")
 SERIAL = ("retrieval", "fusion", "coverage")
 
 
-def build(corpus: Path, work: Path) -> tuple[Any, dict[str, Any]]:
+def encoder_for(model: str) -> Embedder:
+    """The corpus's question encoder: e5 for an e5 corpus (loaded and run once), else the hashing one."""
+    from bot.search.embedder import E5Embedder
+
+    encoder = HashingEmbedder(dim=int(model.rsplit("-", 1)[1])) if model.startswith("hashing") else E5Embedder()
+    encoder.embed_queries(["warm"])
+    return encoder
+
+
+def build(corpus: Path, work: Path, model: str) -> tuple[Any, dict[str, Any], Embedder]:
     """The whole bot on the corpus in `work`: built there (lessons imported, vectors stored, indexes made and
-    saved), or, when `work` already holds it, loaded the way a restarted process loads it."""
+    saved), or, when `work` already holds it, loaded the way a restarted process loads it, with the corpus's
+    question encoder (the e5 model for an e5 corpus) in memory as the bot has it."""
     _, vectors, _, _ = load(corpus)
     settings = Settings(LEERKRING_DATA_DIR=work / "data", LEERKRING_INDEX_DIR=work / "index", DATABASE_URL="",
                         LEERKRING_EMBEDDER="fake", _env_file=None)  # type: ignore[call-arg]
@@ -62,9 +72,11 @@ def build(corpus: Path, work: Path) -> tuple[Any, dict[str, Any]]:
         before, started = rss_mb(), time.perf_counter()
         app = bootstrap(settings, embedder=embedder)
         app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
-        return app, {"restarted": True, "load_seconds": round(time.perf_counter() - started, 2),
+        loaded = time.perf_counter() - started
+        encoder = encoder_for(model)
+        return app, {"restarted": True, "load_seconds": round(loaded, 2), "model": model,
                      "rss_mb_before": round(before), "rss_mb_loaded": round(rss_mb()),
-                     "rss_parts_loaded": rss_parts_mb()}
+                     "rss_parts_loaded": rss_parts_mb()}, encoder
     started = time.perf_counter()
     app = bootstrap(settings, embedder=embedder, start_index=False)
     import_file(app.repo, corpus / "lessons.jsonl", platform="bench")
@@ -80,8 +92,10 @@ def build(corpus: Path, work: Path) -> tuple[Any, dict[str, Any]]:
     app.engine.wait_for_restructure()
     app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
     app.engine.save()
-    return app, {"restarted": False, "load_seconds": round(time.perf_counter() - started, 2),
-                 "rss_mb_loaded": round(rss_mb()), "rss_parts_loaded": rss_parts_mb()}
+    loaded = time.perf_counter() - started
+    encoder = encoder_for(model)
+    return app, {"restarted": False, "load_seconds": round(loaded, 2), "model": model,
+                 "rss_mb_loaded": round(rss_mb()), "rss_parts_loaded": rss_parts_mb()}, encoder
 
 
 def timed(spent: dict[str, float], stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,15 +140,13 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
     return {"lessons": len(engine.meta), "questions": len(questions), "stages": rows}
 
 
-def measure_asks(app: Any, questions: list[str], model: str) -> dict[str, Any]:
+def measure_asks(app: Any, questions: list[str], embedder: Embedder) -> dict[str, Any]:
     """Whole answers: the question embedded when asked, searched, the answer composed and rendered."""
     from bot.render import render_answer
-    from bot.search.embedder import E5Embedder
     from bot.search.question_vectors import QuestionVectors
 
     engine = app.engine
-    embedder = HashingEmbedder(dim=engine.embedder.dim) if model.startswith("hashing") else E5Embedder()
-    embedder.embed_queries(["warm"])
+    embed_queries = embedder.embed_queries
     spent: dict[str, float] = defaultdict(float)
     embedder.embed_queries = timed(spent, "embed", embedder.embed_queries)  # type: ignore[method-assign]
     engine.questions = QuestionVectors(embedder)
@@ -156,6 +168,7 @@ def measure_asks(app: Any, questions: list[str], model: str) -> dict[str, Any]:
             words.append(len(question.split()))
     finally:
         engine.search = search
+        embedder.embed_queries = embed_queries  # type: ignore[method-assign]
     rows = [{"stage": stage, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
              "share": round(sum(times) / sum(per_stage["ask"]), 3)} for stage, times in per_stage.items()]
     return {"lessons": len(engine.meta), "questions": len(questions), "words_median": int(np.median(words)),
@@ -177,15 +190,15 @@ def main() -> None:
     questions, qvectors = questions[:args.questions], qvectors[:args.questions]
     model = json.loads((args.corpus / "corpus.json").read_text())["embedder"]
     with tempfile.TemporaryDirectory() as tmp:
-        app, loading = build(args.corpus, args.work or Path(tmp))
+        app, loading, encoder = build(args.corpus, args.work or Path(tmp), model)
         try:
             if args.ask:
                 least, most = (int(x) for x in args.words.split("-")) if args.words else (0, 10**6)
                 asked = [q for q in (str(json.loads(line)["query"]) for line in
                                      args.ask.read_text(encoding="utf-8").splitlines() if line.strip())
                          if least <= len(q.split()) <= most][:args.questions]
-                measure_asks(app, asked[:10], model)  # warm
-                result = measure_asks(app, asked[10:], model)
+                measure_asks(app, asked[:10], encoder)  # warm
+                result = measure_asks(app, asked[10:], encoder)
             else:
                 measure(app, questions[:20], qvectors[:20])  # warm
                 result = measure(app, questions, qvectors)
