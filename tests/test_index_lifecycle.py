@@ -183,3 +183,47 @@ def test_word_matrices_built_in_memory_are_read_from_the_saved_file_afterwards(s
     capture(app.service, "Wijkbudget met een jongerenpanel in Zwolle. #jeugd", message_id="m9")
     assert app.service.ask("jongerenpanel wijkbudget", asker()).answer.hits[0].lesson.text.startswith("Wijkbudget met")
     app.close()
+
+
+def test_word_lists_searched_beside_the_vectors_give_the_same_answers(app, monkeypatch):
+    """On a large base the word lists are searched in a second thread while the vectors are scanned: the
+    ranking is the one the lists give one after another, with filters and a visibility rule, and a failing
+    word search reaches the asker as the error it is."""
+    from bot.search import engine as engine_module
+
+    texts = ["Burgerberaad over de energietransitie in Zwolle. #burgerberaad",
+             "Jongerenraad adviseert over het wijkbudget in Deventer. #jeugd",
+             "Wijkbudget voor ouderen in Deventer. #ouderen",
+             "Buurtpreventie met bewoners in drie wijken van Zwolle. #veiligheid",
+             "Energiecoaches bij huishoudens met een laag inkomen in Utrecht. #energiearmoede"]
+    for n, text in enumerate(texts):
+        capture(app.service, text, message_id=f"m{n}")
+    searches = [("jongerenraad wijkbudget", {}), ("energie bewoners", {}),
+                ("wijkbudget", {"filters": Filters(municipality="Deventer")}),
+                ("zwolle", {"exclude": lambda doc, meta: doc % 2 == 0})]
+
+    def answers() -> list[list[tuple[int, float, int | None, int | None]]]:
+        return [[(s.lesson_id, round(s.score, 6), s.dense_rank, s.lexical_rank)
+                 for s in app.engine.search(q, **kw).ranked] for q, kw in searches]
+
+    import threading
+
+    one_after_another = answers()
+    monkeypatch.setattr(engine_module, "PARALLEL_FROM", 1)
+    threads: set[str] = set()
+    search_words = app.engine.lexical.search
+
+    def noting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return search_words(*args, **kwargs)
+
+    monkeypatch.setattr(app.engine.lexical, "search", noting)
+    assert answers() == one_after_another and all(one_after_another)
+    assert threads and all(name.startswith("leerkring-words") for name in threads)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("word index unreadable")
+
+    monkeypatch.setattr(app.engine.ngrams, "search", broken)
+    with pytest.raises(RuntimeError, match="unreadable"):
+        app.engine.search("wijkbudget")
