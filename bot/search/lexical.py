@@ -27,15 +27,16 @@ REBUILD_AFTER = 2000  # lessons added since the build before the matrix is rebui
 MAX_COUNT = 64  # a term's count in one lesson is capped here (BM25 has saturated: 64 and 200 differ by 1%)
 LEVELS = 65_535  # a weight is kept as uint16 steps of (k1 + 1) / LEVELS: 1/65,535 of the largest weight
 COARSE = 255  # or as uint8 steps: 1/255 of the largest weight, for the 4-gram list (a fifth less memory)
+SAMPLE = 2048  # scores read, evenly spaced, to set the bar above which a search sorts its candidates
 
 
 def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` highest positive scores, ties to the lower id. A bar read off every
-    SAMPLE_STRIDE-th score lets through about three times k; only those are sorted (exact: all k best pass
-    any bar that lets k through, else every positive score is taken)."""
+    """Positions of the `k` highest positive scores, ties to the lower id. A bar read off about SAMPLE evenly
+    spaced scores lets through about three times k; only those are sorted (exact: all k best pass any bar
+    that lets k through, else every positive score is taken)."""
     chosen = None
     if len(scores) > 8 * k:
-        sample = np.sort(scores[::max(1, len(scores) // 2048)])
+        sample = np.sort(scores[::max(1, len(scores) // SAMPLE)])
         bar = sample[max(0, len(sample) - 1 - 3 * k * len(sample) // len(scores))]
         if bar > 0:
             chosen = np.flatnonzero(scores >= bar)
