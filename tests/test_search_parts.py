@@ -270,3 +270,65 @@ def test_bm25_keeps_the_k_best_scores_ties_to_the_lower_id():
         ids = rng.permutation(n * 3)[:n].astype(np.int64)
         order = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], ids[i]))[:k]
         assert _best(scores, ids, k).tolist() == order
+
+
+def _zipf_index(rng: np.random.Generator, docs: int, levels: int) -> tuple[BM25Index, list[str]]:
+    """An index whose vocabulary runs from terms nearly every lesson holds to terms a handful hold."""
+    vocabulary = [f"t{i}" for i in range(3000)]
+    weights = 1.0 / np.arange(1, len(vocabulary) + 1) ** 1.1
+    weights /= weights.sum()
+    index = BM25Index(levels=levels)
+    for doc in range(docs):
+        length = int(rng.integers(5, 120))
+        index.add(doc * 2 + 1, [vocabulary[i] for i in rng.choice(len(vocabulary), length, p=weights)])
+    index._rebuild()
+    return index, vocabulary
+
+
+@pytest.mark.parametrize("levels", [LEVELS, COARSE])
+def test_bm25_pruned_search_finds_the_same_k_best_as_scoring_every_lesson(levels, monkeypatch):
+    """Above PRUNE_FROM postings the commonest terms are looked up for promising lessons only; the k best
+    (ids and scores) are those of the full product, with removed lessons, later additions and a filter."""
+    from bot.search import lexical
+
+    rng = np.random.default_rng(11)
+    index, vocabulary = _zipf_index(rng, 6000, levels)
+    for doc in range(1, 2000, 7):
+        index.remove(doc)
+    index.add(100_001, ["t0", "t1", "t2", "t900", "t901"])
+    allowed = set(range(1, 12_000, 3))
+
+    def both(terms: list[str], k: int, allowed_ids=None) -> tuple[list, list]:
+        monkeypatch.setattr(lexical, "PRUNE_FROM", 10**12)
+        full = index.search(terms, k, allowed_ids)
+        monkeypatch.setattr(lexical, "PRUNE_FROM", 1)
+        return full, index.search(terms, k, allowed_ids)
+
+    looked_up = 0
+    for trial in range(40):
+        common = [vocabulary[i] for i in rng.integers(0, 30, 12)]  # repeats too: a term asked twice
+        rare = [vocabulary[i] for i in rng.integers(200, 3000, int(rng.integers(0, 5)))]
+        k = int(rng.choice([5, 50, 200]))
+        full, pruned = both(common + rare, k, allowed if trial % 3 == 0 else None)
+        assert [d for d, _ in pruned] == [d for d, _ in full]
+        assert np.allclose([s for _, s in pruned], [s for _, s in full], rtol=1e-5)
+        terms = common + rare
+        cols = np.asarray(sorted({index._columns[t] for t in terms}), dtype=np.int64)
+        rows, _ = index._pruned(cols, np.ones(len(cols)), k, None)
+        looked_up += len(rows) < int(np.count_nonzero(index._scores(index._tf, cols, np.ones(len(cols)))))
+    assert looked_up > 20  # most questions left lessons that only common terms reach unscored
+
+
+def test_bm25_coverage_is_the_share_of_the_questions_idf_each_lesson_holds():
+    rng = np.random.default_rng(5)
+    index, vocabulary = _zipf_index(rng, 800, LEVELS)
+    by_row, names = index._tf.tocsr(), {c: t for t, c in index._columns.items()}
+    held = {doc: {names[c] for c in by_row[index._row(doc)].indices} for doc in range(1, 1600, 2)}
+    index.add(5001, ["t1", "t2999"])
+    held[5001] = {"t1", "t2999"}
+    terms = ["t0", "t3", "t40", "t700", "t2999", "nergens"]
+    docs = [1, 3, 5, 801, 1599, 5001, 7777]
+    total = sum(index.idf(t) for t in set(terms))
+    expected = [sum(index.idf(t) for t in set(terms) & held.get(doc, set())) / total for doc in docs]
+    assert np.allclose(index.coverages(terms, docs), expected)
+    assert index.coverages(terms, [5001])[0] > 0.2 and index.coverages(terms, [7777]) == [0.0]
