@@ -285,43 +285,32 @@ def _zipf_index(rng: np.random.Generator, docs: int, levels: int) -> tuple[BM25I
     return index, vocabulary
 
 
-@pytest.mark.parametrize("levels", [LEVELS, COARSE])
-def test_bm25_pruned_search_finds_the_same_k_best_as_scoring_every_lesson(levels, monkeypatch):
-    """Above PRUNE_FROM postings the commonest terms are looked up for promising lessons only; the k best
-    (ids and scores) are those of the full product, with removed lessons, later additions and a filter."""
-    from bot.search import lexical
-
+def test_bm25_budget_scores_what_it_returns_exactly_and_keeps_nearly_all_of_the_k_best():
+    """With a budget, the common terms no longer bring in lessons, but the lessons returned carry their full
+    scores, and on a Zipf-shaped vocabulary nearly all of the exact k best are still found."""
     rng = np.random.default_rng(11)
-    index, vocabulary = _zipf_index(rng, 6000, levels)
+    index, vocabulary = _zipf_index(rng, 6000, COARSE)
     for doc in range(1, 2000, 7):
         index.remove(doc)
-    index.add(100_001, ["t0", "t1", "t2", "t900", "t901"])
-    allowed = set(range(1, 12_000, 3))
-
-    def both(terms: list[str], k: int, allowed_ids=None) -> tuple[list, list]:
-        monkeypatch.setattr(lexical, "PRUNE_FROM", 10**12)
-        full = index.search(terms, k, allowed_ids)
-        monkeypatch.setattr(lexical, "PRUNE_FROM", 1)
-        return full, index.search(terms, k, allowed_ids)
-
-    looked_up = 0
-    for trial in range(40):
-        common = [vocabulary[i] for i in rng.integers(0, 30, 12)]  # repeats too: a term asked twice
-        rare = [vocabulary[i] for i in rng.integers(200, 3000, int(rng.integers(0, 5)))]
-        k = int(rng.choice([5, 50, 200]))
-        full, pruned = both(common + rare, k, allowed if trial % 3 == 0 else None)
-        assert [d for d, _ in pruned] == [d for d, _ in full]
-        assert np.allclose([s for _, s in pruned], [s for _, s in full], rtol=1e-5)
-        terms = common + rare
-        cols = np.asarray(sorted({index._columns[t] for t in terms}), dtype=np.int64)
-        rows, _ = index._pruned(cols, np.ones(len(cols)), k, None)
-        looked_up += len(rows) < int(np.count_nonzero(index._scores(index._tf, cols, np.ones(len(cols)))))
-    assert looked_up > 20  # most questions left lessons that only common terms reach unscored
+    index.add(100_001, ["t0", "t1", "t2", "t900", "t901"])  # added since the build: scored in full
+    kept = []
+    for _question in range(30):
+        terms = [vocabulary[i] for i in rng.integers(0, 30, 12)] + \
+                [vocabulary[i] for i in rng.integers(200, 3000, int(rng.integers(1, 5)))]
+        exact = dict(index.search(terms, k=6000))
+        budgeted = index.search(terms, k=50, budget=3)
+        assert [s for _, s in budgeted] == sorted((s for _, s in budgeted), reverse=True)
+        assert np.allclose([s for _, s in budgeted], [exact[d] for d, _ in budgeted], rtol=1e-5)
+        best = sorted(exact, key=lambda d: (-exact[d], d))[:50]
+        kept.append(len(set(best) & {d for d, _ in budgeted}) / 50)
+    assert min(kept) < 1.0  # the budget did leave terms out
+    assert np.mean(kept) > 0.9
+    assert 100_001 in dict(index.search(["t0", "t1", "t2", "t900", "t901"], k=5, budget=0.5))
 
 
 def test_bm25_coverage_is_the_share_of_the_questions_idf_each_lesson_holds():
     rng = np.random.default_rng(5)
-    index, vocabulary = _zipf_index(rng, 800, LEVELS)
+    index, _ = _zipf_index(rng, 800, LEVELS)
     by_row, names = index._tf.tocsr(), {c: t for t, c in index._columns.items()}
     held = {doc: {names[c] for c in by_row[index._row(doc)].indices} for doc in range(1, 1600, 2)}
     index.add(5001, ["t1", "t2999"])
@@ -332,3 +321,27 @@ def test_bm25_coverage_is_the_share_of_the_questions_idf_each_lesson_holds():
     expected = [sum(index.idf(t) for t in set(terms) & held.get(doc, set())) / total for doc in docs]
     assert np.allclose(index.coverages(terms, docs), expected)
     assert index.coverages(terms, [5001])[0] > 0.2 and index.coverages(terms, [7777]) == [0.0]
+
+
+def test_bm25_budget_leaves_the_commonest_terms_of_a_query_that_holds_too_many_postings_unscanned(monkeypatch):
+    from bot.search import lexical
+
+    index = BM25Index(levels=COARSE)
+    for doc in range(1, 1001):  # "<gem" in every lesson, "raad" in a fifth, "wijk" in a handful
+        index.add(doc, ["<gem"] * (1 + doc % 3) + (["raad"] if doc % 5 == 0 else []) +
+                  (["wijk"] if doc % 200 == 0 else []))
+    index._rebuild()
+    question = ["<gem", "raad", "wijk"]
+    everything = index.search(question, k=2000)
+    assert len(everything) == 1000  # no budget: every lesson holds a term of the question
+
+    fitted = index.search(question, k=2000, budget=0.5)  # 1,205 postings > 500: "<gem" is not scanned
+    expected = [(doc, score) for doc, score in everything if doc % 5 == 0]  # yet it still counts
+    assert [doc for doc, _ in fitted] == [doc for doc, _ in expected]
+    assert np.allclose([s for _, s in fitted], [s for _, s in expected], rtol=1e-6)
+    top = index.search(question, k=5, budget=0.1)  # "wijk" alone finds the five best
+    assert [doc for doc, _ in top] == [doc for doc, _ in everything[:5]]
+    assert index.search(["<gem"], k=3, budget=0.1) == index.search(["<gem"], k=3)  # its rarest term stays
+
+    monkeypatch.setattr(lexical, "STOP_FROM", 5000)  # a small base scans every term: a share of a few is noise
+    assert len(index.search(question, k=2000, budget=0.5)) == 1000

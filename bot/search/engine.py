@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 _OTHER = {"nl": "en", "en": "nl"}
 
 CANDIDATES = 200          # per retriever, before fusion
+GRAM_BUDGET = 3.0  # a question's 4-grams scan at most this many postings per lesson; the commonest are looked up
 BACKGROUND_SAMPLE = 2000  # lesson vectors that, with the generic texts, form the background
 SAVE_EVERY = 256          # lesson changes between saves of the index (or a quarter of the index, if more)
 SAVE_INTERVAL = 300.0     # seconds: fewer changes than SAVE_EVERY are saved after this long (and on close)
@@ -413,7 +414,7 @@ class SearchEngine:
     def _word_lists(self, terms: list[str], allowed: Collection[int] | None
                     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         return (self.lexical.search(terms, CANDIDATES, allowed),
-                self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed))
+                self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed, budget=GRAM_BUDGET))
 
     def _retrieve(self, vectors: list[np.ndarray], terms: list[str], allowed: Collection[int] | None,
                   language: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]], list[tuple[int, float]]]:

@@ -28,8 +28,8 @@ MAX_COUNT = 64  # a term's count in one lesson is capped here (BM25 has saturate
 LEVELS = 65_535  # a weight is kept as uint16 steps of (k1 + 1) / LEVELS: 1/65,535 of the largest weight
 COARSE = 255  # or as uint8 steps: 1/255 of the largest weight, for the 4-gram list (a fifth less memory)
 SAMPLE = 2048  # scores read, evenly spaced, to set the bar above which a search sorts its candidates
-PRUNE_FROM = 50_000  # postings under a question's terms from which the weakest terms are looked up, not scanned
-COMMON = 64  # a term held by more than 1/COMMON of the lessons is one whose full scan pruning may avoid
+STOP_FROM = 500  # documents in a base before `most` leaves its commonest terms out (a share of a few is noise)
+RESCORE = 2  # with a budget: the k x RESCORE best by the scanned terms are scored with the rest as well
 
 
 def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
@@ -208,9 +208,16 @@ class BM25Index:
         scale = np.float32((self.k1 + 1) / self.levels)
         return np.asarray(weights[:, cols[inside]] @ (idf[inside] * scale).astype(np.float32)).ravel()
 
-    def search(self, terms: Iterable[str], k: int = 50,
-               allowed: Collection[int] | None = None) -> list[tuple[int, float]]:
-        """The `k` best documents for these query terms, best first; only `allowed` ids when given."""
+    def search(self, terms: Iterable[str], k: int = 50, allowed: Collection[int] | None = None,
+               budget: float | None = None) -> list[tuple[int, float]]:
+        """The `k` best documents for these query terms, best first; only `allowed` ids when given.
+
+        With `budget`, on a base of STOP_FROM documents or more, a query whose terms hold more postings than
+        `budget` times the number of documents does not scan its commonest terms (those beyond the budget,
+        taken rarest first): the other terms choose the k x RESCORE best, and the common terms are then looked
+        up for those alone, so they still order them but no longer bring in documents of their own. The
+        common terms say least about a match and hold most of the postings (Dutch 4-grams such as "<gem"
+        sit in most lessons)."""
         if not self._count:
             return []
         if len(self._fresh) > REBUILD_AFTER:
@@ -224,35 +231,41 @@ class BM25Index:
         df = self._df[cols].astype(np.float64)  # idf as `idf` computes it, for all the terms at once
         values = np.log(1.0 + (self._count - df + 0.5) / (df + 0.5)) * np.fromiter(
             (qtf for _, qtf in known), dtype=np.float64, count=len(known))
+        scanned = np.ones(len(cols), dtype=bool)
+        if budget is not None and self._count >= STOP_FROM:
+            order = np.argsort(df, kind="stable")  # rarest first; the rarest is always scanned
+            fits = int(np.searchsorted(np.cumsum(df[order]), budget * self._count, side="right"))
+            scanned[order[max(fits, 1):]] = False
         wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed)) if allowed is not None else None
         found_ids, found_scores = [], []
-        parts: list[tuple[np.ndarray, sparse.csc_matrix, np.ndarray | None]]
-        inside = cols < self._tf.shape[1]
-        if self._postings(cols[inside]) >= PRUNE_FROM:
-            rows, scores = self._pruned(cols[inside], values[inside], k, wanted)
-            top = _best(scores, self._rows[rows], k)
-            found_ids.append(self._rows[rows[top]])
-            found_scores.append(scores[top])
-            parts = [(*self._fresh_matrix(), None)]
-        else:
-            parts = [(self._rows, self._tf, self._alive), (*self._fresh_matrix(), None)]
-        for ids, weights_of, alive in parts:
-            scores = self._scores(weights_of, cols, values)
+        fresh_ids, fresh_weights = self._fresh_matrix()
+        for ids, weights_of, alive in ((self._rows, self._tf, self._alive), (fresh_ids, fresh_weights, None)):
+            looked_up = alive is not None and not scanned.all()  # the few lessons added since: all scanned
+            scores = self._scores(weights_of, cols[scanned], values[scanned]) if looked_up else \
+                self._scores(weights_of, cols, values)
             if alive is not None:
                 scores[~alive] = 0.0
             if wanted is not None:
                 scores[~np.isin(ids, wanted)] = 0.0
-            top = _best(scores, ids, k)
+            top = _best(scores, ids, k * RESCORE if looked_up else k)
+            chosen = scores[top]
+            if looked_up:
+                chosen = chosen + self._looked_up(cols[~scanned], values[~scanned], top)
             found_ids.append(ids[top])
-            found_scores.append(scores[top])
+            found_scores.append(chosen)
         ids, found = np.concatenate(found_ids), np.concatenate(found_scores).astype(np.float64)
         order = np.lexsort((ids, -found))[:k]
         return [(int(i), float(s)) for i, s in zip(ids[order], found[order], strict=True)]
 
-    def _postings(self, cols: np.ndarray) -> int:
-        """How many (lesson, term) pairs of the built matrix these columns hold."""
-        indptr = self._tf.indptr
-        return int((indptr[cols + 1].astype(np.int64) - indptr[cols]).sum()) if len(cols) else 0
+    def _looked_up(self, cols: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """What these query columns add to the scores of these built rows, each found by a binary search."""
+        added = np.zeros(len(rows), dtype=np.float32)
+        scale = (self.k1 + 1) / self.levels
+        for column, value in zip(cols.tolist(), values.tolist(), strict=True):
+            if column < self._tf.shape[1]:
+                hit, at = self._locate(column, rows)
+                added[hit] += self._tf.data[at[hit]].astype(np.float32) * np.float32(value * scale)
+        return added
 
     def _locate(self, column: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether each of `rows` holds the term of this built column, and where its weight lies: a binary
@@ -263,63 +276,6 @@ class BM25Index:
             return np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=np.int64)
         at = np.minimum(np.searchsorted(tf.indices[start:end], rows), end - start - 1) + start
         return np.asarray(tf.indices[at] == rows), at
-
-    def _pruned(self, cols: np.ndarray, values: np.ndarray, k: int,
-                wanted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the built matrix and their full scores, among them the `k` best that the full product over
-        `cols` would find, without reading every posting of the commonest terms (MaxScore).
-
-        No term adds more to a row than its weight times the largest step. Terms are taken strongest first;
-        the rare ones are scanned, and then the k-th best score so far is a bar that the final k-th best
-        can only exceed. The weakest terms whose bounds together stay under that bar cannot lift a row they
-        alone hold into the k best, so they are not scanned: each is looked up (a binary search in its
-        sorted rows) only for the rows the scanned terms found, and a row is dropped as soon as its score
-        plus what the terms still to look up could add falls under the bar. Rows of removed lessons and rows
-        outside `wanted` are set aside before any bar is read."""
-        tf = self._tf
-        scale = np.float32((self.k1 + 1) / self.levels)
-        weight = (values * scale).astype(np.float32)
-        bound = weight * np.float32(self.levels)
-        order = np.argsort(-bound, kind="stable")
-        sizes = tf.indptr[cols + 1].astype(np.int64) - tf.indptr[cols]
-        common = np.flatnonzero(sizes[order] > max(tf.shape[0] // COMMON, 1))
-        first = int(common[0]) if len(common) else len(order)
-
-        def kept(rows: np.ndarray) -> np.ndarray:
-            keep = self._alive[rows]
-            if wanted is not None:
-                keep &= np.isin(self._rows[rows], wanted)
-            return rows[keep]
-
-        def bar(scores: np.ndarray) -> np.float32:
-            return np.partition(scores, len(scores) - k)[len(scores) - k] if len(scores) >= k else np.float32(0)
-
-        def scan(chosen: np.ndarray) -> np.ndarray:
-            return np.asarray(tf[:, cols[chosen]] @ weight[chosen]).ravel() if len(chosen) else \
-                np.zeros(tf.shape[0], dtype=np.float32)
-
-        scores = scan(order[:first])
-        rows = kept(np.flatnonzero(scores))
-        floor = bar(scores[rows])
-        rest = order[first:]
-        tails = np.cumsum(bound[rest][::-1])[::-1]  # tails[i]: the most rest[i:] can add together
-        skip = int(np.searchsorted(-tails, -floor * np.float32(1 - 1e-6), side="right")) if floor > 0 else len(rest)
-        if skip:
-            scores += scan(rest[:skip])
-            rows = kept(np.flatnonzero(scores))
-        looked = rest[skip:]
-        if not len(looked):
-            return rows, scores[rows]
-        scores = scores[rows]
-        remaining = float(bound[looked].sum())
-        for column, add in zip(cols[looked].tolist(), weight[looked].tolist(), strict=True):
-            floor = bar(scores)
-            hopeful = scores + np.float32(remaining) >= floor * np.float32(1 - 1e-6)
-            rows, scores = rows[hopeful], scores[hopeful]
-            remaining -= add * self.levels
-            hit, at = self._locate(column, rows)
-            scores[hit] += tf.data[at[hit]].astype(np.float32) * np.float32(add)
-        return rows, scores
 
     def coverage(self, terms: Iterable[str], doc_id: int) -> float:
         """Share of the query's idf weight that this document contains (0..1)."""
