@@ -211,13 +211,13 @@ def test_word_lists_searched_beside_the_vectors_give_the_same_answers(app, monke
     one_after_another = answers()
     monkeypatch.setattr(engine_module, "PARALLEL_FROM", 1)
     threads: set[str] = set()
-    search_words = app.engine.lexical.search
+    search_grams = app.engine.ngrams.search
 
     def noting(*args, **kwargs):  # type: ignore[no-untyped-def]
         threads.add(threading.current_thread().name)
-        return search_words(*args, **kwargs)
+        return search_grams(*args, **kwargs)
 
-    monkeypatch.setattr(app.engine.lexical, "search", noting)
+    monkeypatch.setattr(app.engine.ngrams, "search", noting)
     assert answers() == one_after_another and all(one_after_another)
     assert threads and all(name.startswith("leerkring-words") for name in threads)
 

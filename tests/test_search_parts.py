@@ -270,6 +270,11 @@ def test_bm25_keeps_the_k_best_scores_ties_to_the_lower_id():
         ids = rng.permutation(n * 3)[:n].astype(np.int64)
         order = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], ids[i]))[:k]
         assert _best(scores, ids, k).tolist() == order
+    alike = np.full(200_000, 4.5, dtype=np.float32)  # lessons made of the same passages score the same
+    alike[rng.integers(0, len(alike), 150)] = 7.0
+    ids = rng.permutation(len(alike)).astype(np.int64)
+    order = sorted(range(len(alike)), key=lambda i: (-alike[i], ids[i]))[:200]
+    assert _best(alike, ids, 200).tolist() == order
 
 
 def _zipf_index(rng: np.random.Generator, docs: int, levels: int) -> tuple[BM25Index, list[str]]:
@@ -342,6 +347,11 @@ def test_bm25_budget_leaves_the_commonest_terms_of_a_query_that_holds_too_many_p
     top = index.search(question, k=5, budget=0.1)  # "wijk" alone finds the five best
     assert [doc for doc, _ in top] == [doc for doc, _ in everything[:5]]
     assert index.search(["<gem"], k=3, budget=0.1) == index.search(["<gem"], k=3)  # its rarest term stays
+    monkeypatch.setattr(lexical, "LOOKUPS", 1)  # a long question looks up only the rarest of its common terms
+    without = [(doc, score) for doc, score in index.search(["raad", "wijk"], k=2000) if doc % 200 == 0]
+    shortened = index.search(question, k=20, budget=0.1)
+    assert [doc for doc, _ in shortened] == [doc for doc, _ in without]
+    assert np.allclose([s for _, s in shortened], [s for _, s in without], rtol=1e-6)
 
     monkeypatch.setattr(lexical, "STOP_FROM", 5000)  # a small base scans every term: a share of a few is noise
     assert len(index.search(question, k=2000, budget=0.5)) == 1000

@@ -411,25 +411,23 @@ class SearchEngine:
         meta = self.meta.get(doc)
         return cosine + self.cross_language_offset if meta is not None and meta.language != language else cosine
 
-    def _word_lists(self, terms: list[str], allowed: Collection[int] | None
-                    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        return (self.lexical.search(terms, CANDIDATES, allowed),
-                self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed, budget=GRAM_BUDGET))
+    def _gram_list(self, terms: list[str], allowed: Collection[int] | None) -> list[tuple[int, float]]:
+        return self.ngrams.search(char_ngrams(terms), CANDIDATES, allowed, budget=GRAM_BUDGET)
 
     def _retrieve(self, vectors: list[np.ndarray], terms: list[str], allowed: Collection[int] | None,
                   language: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]], list[tuple[int, float]]]:
-        """The three candidate lists (dense, words, 4-grams). On a large base the word lists are searched in
-        the words thread while this one scans the vectors; the caller holds the lock throughout, so the
-        indexes do not change underneath either."""
-        words: Future[tuple[list[tuple[int, float]], list[tuple[int, float]]]] | None = None
+        """The three candidate lists (dense, words, 4-grams). On a large base the 4-gram list, the longest, is
+        searched in the words thread while this one scans the vectors and then the words; the caller holds
+        the lock throughout, so the indexes do not change underneath either."""
+        grams: Future[list[tuple[int, float]]] | None = None
         if len(self.meta) >= PARALLEL_FROM:
-            words = _words_thread().submit(self._word_lists, terms, allowed)
+            grams = _words_thread().submit(self._gram_list, terms, allowed)
         try:
             dense = self._dense_search(vectors, allowed, language)
+            lexical = self.lexical.search(terms, CANDIDATES, allowed)
         finally:
-            lists = words.result() if words is not None else None
-        lexical, ngram = lists if lists is not None else self._word_lists(terms, allowed)
-        return dense, lexical, ngram
+            ngram = grams.result() if grams is not None else None
+        return dense, lexical, ngram if ngram is not None else self._gram_list(terms, allowed)
 
     def search(self, question: str, *, filters: Filters | None = None, k: int = 10,
                exclude: Callable[[int, LessonMeta], bool] | None = None,

@@ -30,12 +30,14 @@ COARSE = 255  # or as uint8 steps: 1/255 of the largest weight, for the 4-gram l
 SAMPLE = 2048  # scores read, evenly spaced, to set the bar above which a search sorts its candidates
 STOP_FROM = 500  # documents in a base before `most` leaves its commonest terms out (a share of a few is noise)
 RESCORE = 2  # with a budget: the k x RESCORE best by the scanned terms are scored with the rest as well
+LOOKUPS = 48  # with a budget: terms beyond it looked up at most (each costs a binary search per candidate)
 
 
 def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
     """Positions of the `k` highest positive scores, ties to the lower id. A bar read off about SAMPLE evenly
     spaced scores lets through about three times k; only those are sorted (exact: all k best pass any bar
-    that lets k through, else every positive score is taken)."""
+    that lets k through, else every positive score is taken). When far more pass, because many lessons
+    score the same, the k-th score is found by a partition and its ties go to the lowest ids."""
     chosen = None
     if len(scores) > 8 * k:
         sample = np.sort(scores[::max(1, len(scores) // SAMPLE)])
@@ -46,6 +48,15 @@ def _best(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
                 chosen = None
     if chosen is None:
         chosen = np.flatnonzero(scores > 0)
+    if len(chosen) > 4 * k:  # many equal scores at the bar (lessons alike): the k-th score, then ties by id
+        values = scores[chosen]
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        tied = chosen[values == kth]
+        chosen = chosen[values > kth]
+        need = k - len(chosen)
+        if len(tied) > need:
+            tied = tied[np.argpartition(ids[tied], need - 1)[:need]]
+        chosen = np.concatenate([chosen, tied])
     return chosen[np.lexsort((ids[chosen], -scores[chosen]))[:k]]
 
 
@@ -215,9 +226,10 @@ class BM25Index:
         With `budget`, on a base of STOP_FROM documents or more, a query whose terms hold more postings than
         `budget` times the number of documents does not scan its commonest terms (those beyond the budget,
         taken rarest first): the other terms choose the k x RESCORE best, and the common terms are then looked
-        up for those alone, so they still order them but no longer bring in documents of their own. The
-        common terms say least about a match and hold most of the postings (Dutch 4-grams such as "<gem"
-        sit in most lessons)."""
+        up for those alone, so they still order them but no longer bring in documents of their own; a long
+        question looks up at most LOOKUPS of them, the rarest, and leaves the rest out. The common terms say
+        least about a match and hold most of the postings (Dutch 4-grams such as "<gem" sit in most
+        lessons)."""
         if not self._count:
             return []
         if len(self._fresh) > REBUILD_AFTER:
@@ -234,8 +246,9 @@ class BM25Index:
         scanned = np.ones(len(cols), dtype=bool)
         if budget is not None and self._count >= STOP_FROM:
             order = np.argsort(df, kind="stable")  # rarest first; the rarest is always scanned
-            fits = int(np.searchsorted(np.cumsum(df[order]), budget * self._count, side="right"))
-            scanned[order[max(fits, 1):]] = False
+            fits = max(int(np.searchsorted(np.cumsum(df[order]), budget * self._count, side="right")), 1)
+            scanned[order[fits:]] = False
+            values[order[fits + LOOKUPS:]] = 0.0  # a long question's commonest terms beyond those: left out
         wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed)) if allowed is not None else None
         found_ids, found_scores = [], []
         fresh_ids, fresh_weights = self._fresh_matrix()
@@ -250,7 +263,8 @@ class BM25Index:
             top = _best(scores, ids, k * RESCORE if looked_up else k)
             chosen = scores[top]
             if looked_up:
-                chosen = chosen + self._looked_up(cols[~scanned], values[~scanned], top)
+                rest = ~scanned & (values > 0)
+                chosen = chosen + self._looked_up(cols[rest], values[rest], top)
             found_ids.append(ids[top])
             found_scores.append(chosen)
         ids, found = np.concatenate(found_ids), np.concatenate(found_scores).astype(np.float64)
@@ -258,13 +272,16 @@ class BM25Index:
         return [(int(i), float(s)) for i, s in zip(ids[order], found[order], strict=True)]
 
     def _looked_up(self, cols: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """What these query columns add to the scores of these built rows, each found by a binary search."""
+        """What these query columns add to the scores of these built rows, each found by a binary search
+        (the rows in order, so that one search starts where the last ended)."""
+        order = np.argsort(rows)
+        ordered = rows[order]
         added = np.zeros(len(rows), dtype=np.float32)
         scale = (self.k1 + 1) / self.levels
         for column, value in zip(cols.tolist(), values.tolist(), strict=True):
             if column < self._tf.shape[1]:
-                hit, at = self._locate(column, rows)
-                added[hit] += self._tf.data[at[hit]].astype(np.float32) * np.float32(value * scale)
+                hit, at = self._locate(column, ordered)
+                added[order[hit]] += self._tf.data[at[hit]].astype(np.float32) * np.float32(value * scale)
         return added
 
     def _locate(self, column: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
