@@ -101,9 +101,10 @@ def quality_plot(directory: Path) -> None:
     plt.close(fig)
 
 
-WHOLE_BOT = [("100,000\nbefore", "search-stages-100k-parallel-before.json"),
-             ("100,000\nafter", "search-stages-100k-parallel-after.json"),
-             ("1,000,000", "search-stages-1m.json")]
+WHOLE_BOT = [("100,000\nbefore", "search-stages-100k-budget-before.json"),
+             ("100,000\nafter", "search-stages-100k-budget-after.json"),
+             ("1,000,000\nbefore", "search-stages-1m-before.json"),
+             ("1,000,000\nafter", "search-stages-1m.json")]
 
 
 def whole_bot_plot(directory: Path) -> None:
@@ -122,7 +123,8 @@ def whole_bot_plot(directory: Path) -> None:
     speed.axhline(8, color="#d9822b", linestyle="--", linewidth=1, label="target p50 at 100k")
     speed.axhline(40, color="#4a6fa5", linestyle=":", linewidth=1, label="target p99 at 1M")
     speed.set_xticks(list(x), [label for label, _ in runs])
-    speed.set_ylabel("ms per question (long questions, embedding apart)")
+    speed.set_yscale("log")
+    speed.set_ylabel("ms per long question (log scale)")
     speed.set_title("Search + ranking, whole bot restarted")
     speed.legend(fontsize=8)
     own = [run.get("rss_parts_loaded", {}).get("anon", run.get("rss_mb_loaded", 0)) for _, run in runs]
