@@ -28,7 +28,7 @@ MAX_COUNT = 64  # a term's count in one lesson is capped here (BM25 has saturate
 LEVELS = 65_535  # a weight is kept as uint16 steps of (k1 + 1) / LEVELS: 1/65,535 of the largest weight
 COARSE = 255  # or as uint8 steps: 1/255 of the largest weight, for the 4-gram list (a fifth less memory)
 SAMPLE = 2048  # scores read, evenly spaced, to set the bar above which a search sorts its candidates
-STOP_FROM = 500  # documents in a base before `most` leaves its commonest terms out (a share of a few is noise)
+STOP_FROM = 500  # documents in a base before a budget applies (on fewer, every term of a question is scanned)
 RESCORE = 2  # with a budget: the k x RESCORE best by the scanned terms are scored with the rest as well
 LOOKUPS = 48  # with a budget: terms beyond it looked up at most (each costs a binary search per candidate)
 
@@ -228,7 +228,7 @@ class BM25Index:
         taken rarest first): the other terms choose the k x RESCORE best, and the common terms are then looked
         up for those alone, so they still order them but no longer bring in documents of their own; a long
         question looks up at most LOOKUPS of them, the rarest, and leaves the rest out. The common terms say
-        least about a match and hold most of the postings (Dutch 4-grams such as "<gem" sit in most
+        least about a match and hold most of the postings (Dutch 4-grams such as "lijk" sit in most
         lessons)."""
         if not self._count:
             return []
