@@ -41,7 +41,7 @@ def recall(found: list[list[int]], truth: list[list[int]]) -> float:
     return round(float(np.mean([len(set(f[:K]) & set(t)) / K for f, t in zip(found, truth, strict=True)])), 4)
 
 
-def run(corpus: Path, structures: list[str], nprobes: list[int]) -> dict[str, Any]:
+def run(corpus: Path, structures: list[str], nprobes: list[int], nlists: list[int] | None = None) -> dict[str, Any]:
     size, vectors, _, questions = load(corpus)
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     ids = np.arange(size, dtype=np.int64)
@@ -74,15 +74,15 @@ def run(corpus: Path, structures: list[str], nprobes: list[int]) -> dict[str, An
         measure("flat-sq8", time.perf_counter() - started, coded.nbytes(),
                 lambda q: [i for i, _ in coded.search(q, K)],
                 lambda q: [i for i, _ in coded.search(q, K, allowed)], truth)
-    if "ivf-sq8" in structures:
+    for nlist in (nlists or [layout.nlist]) if "ivf-sq8" in structures else []:
         started = time.perf_counter()
-        ivf = DenseIndex.build(data.shape[1], ids, data, Layout(IVF_SQ8, layout.nlist, layout.nprobe))
+        ivf = DenseIndex.build(data.shape[1], ids, data, Layout(IVF_SQ8, nlist, layout.nprobe))
         build = time.perf_counter() - started
-        for nprobe in nprobes:
-            ivf.layout = Layout(IVF_SQ8, layout.nlist, nprobe)
-            measure(f"ivf-sq8 nlist={layout.nlist} nprobe={nprobe}", build, ivf.nbytes(),
-                    lambda q: [i for i, _ in ivf.search(q, K)],
-                    lambda q: [i for i, _ in ivf.search(q, K, allowed)], truth)
+        for nprobe in (n for n in nprobes if n <= nlist):
+            ivf.layout = Layout(IVF_SQ8, nlist, nprobe)
+            measure(f"ivf-sq8 nlist={nlist} nprobe={nprobe}", build, ivf.nbytes(),
+                    lambda q, ivf=ivf: [i for i, _ in ivf.search(q, K)],
+                    lambda q, ivf=ivf: [i for i, _ in ivf.search(q, K, allowed)], truth)
     if "ivf-flat" in structures:
         started = time.perf_counter()
         faiss.omp_set_num_threads(2)
@@ -118,9 +118,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--structures", default="flat-sq8,ivf-sq8,ivf-flat,hnsw32-sq8")
     parser.add_argument("--nprobe", default="16,32,48,64,96")
+    parser.add_argument("--nlist", default="", help="cell counts to try (default: the bot's own for the size)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    report = run(args.corpus, args.structures.split(","), [int(n) for n in args.nprobe.split(",")])
+    report = run(args.corpus, args.structures.split(","), [int(n) for n in args.nprobe.split(",")],
+                 [int(n) for n in args.nlist.split(",") if n])
     print(table(report["rows"], list(dict.fromkeys(k for r in report["rows"] for k in r))))
     write_json(args.json, report)
 

@@ -73,6 +73,7 @@ def build(corpus: Path, work: Path, model: str) -> tuple[Any, dict[str, Any], Em
         app = bootstrap(settings, embedder=embedder)
         app.engine.search("wijkbudget", k=5, query_vector=np.asarray(vectors[0]))
         loaded = time.perf_counter() - started
+        app.engine.wait_for_restructure()  # a base saved in another structure than its size now calls for
         encoder = encoder_for(model)
         return app, {"restarted": True, "load_seconds": round(loaded, 2), "model": model,
                      "rss_mb_before": round(before), "rss_mb_loaded": round(rss_mb()),
@@ -120,15 +121,16 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
     original_fuse = engine_module.fuse
     engine_module.fuse = timed(spent, "fusion", original_fuse)  # type: ignore[assignment]
     per_stage: dict[str, list[float]] = defaultdict(list)
-    totals = []
+    totals, ranked = [], []
     exclude, _ = app.service._visibility(Asker("bench", "u1", "Bench", "c1"))
     try:
         for question, vector in zip(questions, qvectors, strict=True):
             spent.clear()
             started = time.perf_counter()
-            engine.search(question, k=20, query_vector=vector, exclude=exclude)
+            found = engine.search(question, k=20, query_vector=vector, exclude=exclude)
             total = time.perf_counter() - started
             totals.append(total)
+            ranked.append([hit.lesson_id for hit in found.ranked])
             for stage in STAGES:
                 per_stage[stage].append(spent.get(stage, 0.0))
             per_stage["rest"].append(total - sum(spent.get(stage, 0.0) for stage in SERIAL))
@@ -137,7 +139,15 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
     rows = [{"stage": stage, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
              "share": round(sum(times) / sum(totals), 3)} for stage, times in per_stage.items()]
     rows.append({"stage": "search + ranking", "p50_ms": pct(totals, 50), "p99_ms": pct(totals, 99), "share": 1.0})
-    return {"lessons": len(engine.meta), "questions": len(questions), "stages": rows}
+    return {"lessons": len(engine.meta), "questions": len(questions), "stages": rows, "ranked": ranked}
+
+
+def agreement(ranked: list[list[int]], other: list[list[int]], k: int = 10) -> dict[str, float]:
+    """How far two runs' rankings of the same questions agree: the share of one's top k in the other's, and
+    how often the first lesson is the same."""
+    overlap = [len(set(a[:k]) & set(b[:k])) / max(1, min(k, len(b))) for a, b in zip(ranked, other, strict=True)]
+    first = [bool(a) and bool(b) and a[0] == b[0] for a, b in zip(ranked, other, strict=True)]
+    return {f"top{k}_overlap": round(float(np.mean(overlap)), 4), "first_same": round(float(np.mean(first)), 4)}
 
 
 def measure_asks(app: Any, questions: list[str], embedder: Embedder) -> dict[str, Any]:
@@ -184,6 +194,8 @@ def main() -> None:
     parser.add_argument("--serial", action="store_true",
                         help="also measure with every list searched in the calling thread, one after another")
     parser.add_argument("--work", type=Path, help="keep the built bot here; a later run loads it as a restart would")
+    parser.add_argument("--ranked", type=Path, help="write each question's ranked lesson ids to this file")
+    parser.add_argument("--agree", type=Path, help="compare the ranking with another run's --ranked file")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     _, _, questions, qvectors = load(args.corpus)
@@ -202,6 +214,11 @@ def main() -> None:
             else:
                 measure(app, questions[:20], qvectors[:20])  # warm
                 result = measure(app, questions, qvectors)
+                ranked = result.pop("ranked")
+                if args.ranked:
+                    args.ranked.write_text(json.dumps(ranked))
+                if args.agree:
+                    result["agreement"] = agreement(ranked, json.loads(args.agree.read_text()))
                 if args.serial:
                     parallel_from = engine_module.PARALLEL_FROM
                     engine_module.PARALLEL_FROM = 10**12
@@ -217,6 +234,8 @@ def main() -> None:
           f"RSS {loading['rss_mb_loaded']} MB after loading {loading['rss_parts_loaded']}, "
           f"{result['rss_mb_after']} MB after the questions {result['rss_parts_after']}")
     print(table(result["stages"], ["stage", "p50_ms", "p99_ms", "share"]))
+    if "agreement" in result:
+        print(f"against {args.agree}: {result['agreement']}")
     if "serial" in result:
         print("every list in the calling thread, one after another:")
         print(table(result["serial"], ["stage", "p50_ms", "p99_ms", "share"]))

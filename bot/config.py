@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     max_hits: int = Field(default=5, ge=1, le=20, alias="LEERKRING_MAX_HITS")
     max_lesson_chars: int = Field(default=40_000, ge=1000, alias="LEERKRING_MAX_LESSON_CHARS")
     # lessons from which the dense index is approximate (IVF-SQ8); bot.search.dense.APPROXIMATE_FROM
-    approximate_from: int = Field(default=200_000, ge=1000, alias="LEERKRING_APPROXIMATE_FROM")
+    approximate_from: int = Field(default=100_000, ge=1000, alias="LEERKRING_APPROXIMATE_FROM")
 
     keep_questions_open: bool = Field(default=True, alias="LEERKRING_KEEP_QUESTIONS_OPEN")
     question_max_age_days: int = Field(default=90, ge=1, alias="LEERKRING_QUESTION_MAX_AGE_DAYS")

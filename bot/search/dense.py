@@ -37,8 +37,10 @@ FLAT = "flat-ip"
 FLAT_SQ8 = "flat-sq8"
 IVF_SQ8 = "ivf-sq8"
 EXACT_8BIT_FROM = 20_000  # lessons; from here the full scan reads 8-bit codes (docs/benchmarks.md)
-APPROXIMATE_FROM = 200_000  # lessons; below this exact search is fast enough (docs/benchmarks.md)
-PROBE_SHARE = 10            # visit 1/10 of the cells: recall@10 0.957 of exact at 1M (docs/benchmarks.md)
+APPROXIMATE_FROM = 100_000  # lessons; from here a full scan reads more codes than a question can wait for
+# The share of cells a question visits: a quarter at 100,000 lessons (recall@10 0.957 of exact search), a
+# tenth at 1M (0.957); fewer lessons per cell need a larger share for the same recall (docs/benchmarks.md).
+PROBE_SHARE_AT = ((100_000, 0.25), (1_000_000, 0.10))
 TRAIN_SAMPLE = 100_000      # vectors the k-means cells are trained on
 
 # One question is one small search: FAISS's OpenMP threads cost more to wake (milliseconds, worse when
@@ -69,15 +71,24 @@ def choose_layout(count: int, current: Layout | None = None, approximate_from: i
     only below half of `eight_bit_from`."""
     if current is not None and current.structure == IVF_SQ8 and count >= approximate_from // 2:
         trained_for = (current.nlist / 4) ** 2
-        if trained_for / 4 <= count <= trained_for * 4:
-            return current
+        if trained_for / 4 <= count <= trained_for * 4:  # the same cells; the share visited follows the size
+            return Layout(IVF_SQ8, current.nlist, probes(count, current.nlist))
     elif count < approximate_from:
         coded = current is not None and current.structure in (FLAT_SQ8, IVF_SQ8)
         if eight_bit_from < approximate_from and count >= (eight_bit_from // 2 if coded else eight_bit_from):
             return Layout(FLAT_SQ8)
         return Layout()
     nlist = max(64, min(65_536, 2 ** round(math.log2(4 * math.sqrt(max(count, 1))))))
-    return Layout(IVF_SQ8, nlist, max(16, nlist // PROBE_SHARE))
+    return Layout(IVF_SQ8, nlist, probes(count, nlist))
+
+
+def probes(count: int, nlist: int) -> int:
+    """How many of `nlist` cells a question visits when the index holds `count` lessons: the measured shares
+    at 100,000 and 1M lessons, on the power law through them in between, held at the ends."""
+    (low, most), (high, least) = PROBE_SHARE_AT
+    position = min(max(math.log(max(count, 1) / low) / math.log(high / low), 0.0), 1.0)
+    share = most * (least / most) ** position
+    return max(16, min(nlist, math.ceil(nlist * share)))
 
 
 @dataclass

@@ -202,6 +202,9 @@ class SearchEngine:
             target = choose_layout(len(self.dense), self.dense.layout, self.approximate_from)
             if target == self.dense.layout or self._journal is not None:
                 return
+            if (target.structure, target.nlist) == (self.dense.layout.structure, self.dense.layout.nlist):
+                self.dense.layout = target  # only the cells a question visits change: nothing to rebuild
+                return
             ids, vectors = self.dense.all_vectors()
             self._journal = []
             generation = self._generation
