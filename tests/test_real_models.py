@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,23 @@ def test_e5_vectors_are_normalised_and_meaningful(e5):
 
 
 @pytest.mark.real_model
+@pytest.mark.parametrize(("given", "seen"), [(None, "30000"), ("5", "5")])
+def test_the_encoders_workers_stop_waiting_soon_after_a_question_unless_told_otherwise(given, seen):
+    """The OpenMP library under the e5 encoder reads its busy-wait once, when it loads: the bot shortens it
+    before that (so the search after a question gets the cores back) and keeps a value the operator set."""
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"} | ({"GOMP_SPINCOUNT": given} if given else {})
+    code = ("import ctypes, os\n"
+            "from bot.search.embedder import E5Embedder\n"
+            "model = E5Embedder()\n"
+            "libc = ctypes.CDLL(None); libc.getenv.restype = ctypes.c_char_p\n"
+            "assert model.embed_queries(['wijkbudget']).shape == (1, model.dim)\n"
+            "print(libc.getenv(b'GOMP_SPINCOUNT').decode())\n")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == seen
+
+
 def test_demo_lessons_answer_dutch_and_english_questions(settings, e5):
     from importlib import resources
 
