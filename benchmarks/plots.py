@@ -102,7 +102,8 @@ def quality_plot(directory: Path) -> None:
 
 
 WHOLE_BOT = [("100,000\nbefore", "search-stages-100k-budget-before.json"),
-             ("100,000\nafter", "search-stages-100k-budget-after.json"),
+             ("100,000\nbudget", "search-stages-100k-budget-after.json"),
+             ("100,000\nIVF", "search-stages-100k-ivf-1.json"),
              ("1,000,000\nbefore", "search-stages-1m-before.json"),
              ("1,000,000\nafter", "search-stages-1m.json")]
 
