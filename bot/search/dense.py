@@ -39,7 +39,7 @@ IVF_SQ8 = "ivf-sq8"
 EXACT_8BIT_FROM = 20_000  # lessons; from here the full scan reads 8-bit codes (docs/benchmarks.md)
 APPROXIMATE_FROM = 100_000  # lessons; from here a full scan reads more codes than a question can wait for
 # The share of cells a question visits: a quarter at 100,000 lessons (recall@10 0.957 of exact search), a
-# tenth at 1M (0.957); fewer lessons per cell need a larger share for the same recall (docs/benchmarks.md).
+# tenth at 1M (0.957); the smaller the base, the larger the share the same recall needs (docs/benchmarks.md).
 PROBE_SHARE_AT = ((100_000, 0.25), (1_000_000, 0.10))
 TRAIN_SAMPLE = 100_000      # vectors the k-means cells are trained on
 

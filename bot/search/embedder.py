@@ -60,8 +60,9 @@ class E5Embedder(Embedder):
     batch_size = 16
     # After each encoding the engine's OpenMP workers busy-wait for more work: 300,000 spins by default,
     # milliseconds during which they hold the cores the search that follows needs. A tenth of that keeps
-    # the encoder as fast and the search that follows it 25% faster (docs/benchmarks.md). Read once, when
-    # the engine's OpenMP library is loaded; a value set in the environment is kept.
+    # the encoder about as fast at the median and makes the search after it a fifth faster
+    # (docs/benchmarks.md). Read once, when the engine's OpenMP library loads; a value set in the
+    # environment is kept.
     SPINCOUNT = "30000"
 
     def __init__(self) -> None:
