@@ -65,6 +65,12 @@ def pct(values: Sequence[float], p: float) -> float:
     return round(float(np.percentile(np.asarray(values) * 1000, p)), 2) if len(values) else float("nan")
 
 
+def overlap(found: Sequence[Sequence[int]], reference: Sequence[Sequence[int]], k: int = 10) -> float:
+    """The mean share of each reference top k that `found`'s top k holds (recall@k against the reference)."""
+    return round(float(np.mean([len(set(f[:k]) & set(r[:k])) / max(1, min(k, len(r)))
+                                for f, r in zip(found, reference, strict=True)])), 4)
+
+
 def table(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     rows = list(rows)
     cells = [[_fmt(row.get(c)) for c in columns] for row in rows]

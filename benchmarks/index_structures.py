@@ -20,7 +20,7 @@ from typing import Any
 
 import faiss
 import numpy as np
-from common import machine, pct, table, write_json
+from common import machine, overlap, pct, table, write_json
 from corpus import load
 
 from bot.search.dense import FLAT_SQ8, IVF_SQ8, DenseIndex, Layout, choose_layout
@@ -37,10 +37,6 @@ def timed(fn: Callable[[np.ndarray], list[int]], queries: np.ndarray) -> tuple[l
     return found, seconds
 
 
-def recall(found: list[list[int]], truth: list[list[int]]) -> float:
-    return round(float(np.mean([len(set(f[:K]) & set(t)) / K for f, t in zip(found, truth, strict=True)])), 4)
-
-
 def run(corpus: Path, structures: list[str], nprobes: list[int], nlists: list[int] | None = None) -> dict[str, Any]:
     size, vectors, _, questions = load(corpus)
     data = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -52,7 +48,7 @@ def run(corpus: Path, structures: list[str], nprobes: list[int], nlists: list[in
                 filtered: Callable[[np.ndarray], list[int]] | None, truth: list[list[int]] | None) -> list[list[int]]:
         found, seconds = timed(search, questions)
         row = {"structure": name, "build s": round(build_s, 1), "bytes/lesson": round(nbytes / size),
-               "recall@10": recall(found, truth) if truth else 1.0, "p50 ms": pct(seconds, 50),
+               "recall@10": overlap(found, truth, K) if truth else 1.0, "p50 ms": pct(seconds, 50),
                "p99 ms": pct(seconds, 99)}
         if filtered is not None:
             hits, fseconds = timed(filtered, questions)

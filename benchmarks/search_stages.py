@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import machine, pct, rss_mb, rss_parts_mb, table, write_json
+from common import machine, overlap, pct, rss_mb, rss_parts_mb, table, write_json
 from corpus import load
 
 from bot.bootstrap import bootstrap
@@ -145,9 +145,8 @@ def measure(app: Any, questions: list[str], qvectors: np.ndarray) -> dict[str, A
 def agreement(ranked: list[list[int]], other: list[list[int]], k: int = 10) -> dict[str, float]:
     """How far two runs' rankings of the same questions agree: the share of one's top k in the other's, and
     how often the first lesson is the same."""
-    overlap = [len(set(a[:k]) & set(b[:k])) / max(1, min(k, len(b))) for a, b in zip(ranked, other, strict=True)]
     first = [bool(a) and bool(b) and a[0] == b[0] for a, b in zip(ranked, other, strict=True)]
-    return {f"top{k}_overlap": round(float(np.mean(overlap)), 4), "first_same": round(float(np.mean(first)), 4)}
+    return {f"top{k}_overlap": overlap(ranked, other, k), "first_same": round(float(np.mean(first)), 4)}
 
 
 def measure_asks(app: Any, questions: list[str], embedder: Embedder) -> dict[str, Any]:
